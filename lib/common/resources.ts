@@ -1,0 +1,40 @@
+import { k8s } from '../../imports';
+import { checkQuantity } from './validate';
+
+/** CPU and memory as Kubernetes quantities, e.g. `{ cpu: '100m', memory: '128Mi' }`. */
+export interface ResourceAmounts {
+  /** CPU, e.g. '250m' or '1'. @default - none */
+  readonly cpu?: string;
+  /** Memory, e.g. '128Mi'. @default - none */
+  readonly memory?: string;
+}
+
+/** Compute resources of a container. */
+export interface ContainerResources {
+  /** What the scheduler reserves for the container. @default - none */
+  readonly requests?: ResourceAmounts;
+  /** The most the container may use. @default - none */
+  readonly limits?: ResourceAmounts;
+}
+
+/** Checks every amount is a positive quantity; returns the resources unchanged. */
+export function checkResources(prop: string, resources: ContainerResources): ContainerResources {
+  for (const kind of ['requests', 'limits'] as const) {
+    for (const [resource, amount] of Object.entries(resources[kind] ?? {})) {
+      if (amount !== undefined) checkQuantity(`${prop}.${kind}.${resource}`, amount);
+    }
+  }
+  return resources;
+}
+
+/** The typed form, with each amount as a k8s Quantity (a plain string would be dropped). */
+export function toResourceRequirements(resources: ContainerResources): k8s.ResourceRequirements | undefined {
+  const toQuantities = (amounts?: ResourceAmounts) => {
+    const entries = Object.entries(amounts ?? {}).filter(([, v]) => v !== undefined);
+    return entries.length === 0 ? undefined
+      : Object.fromEntries(entries.map(([k, v]) => [k, k8s.Quantity.fromString(v as string)]));
+  };
+  const requests = toQuantities(resources.requests);
+  const limits = toQuantities(resources.limits);
+  return requests || limits ? { requests, limits } : undefined;
+}

@@ -1,0 +1,97 @@
+import { InvalidPropError, show } from './prop-error';
+
+// Patterns follow the Kubernetes API server's own validation, so what passes here passes there.
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const QUALIFIED_NAME_PART = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const QUANTITY = /^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?$/;
+const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._/-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+
+/** A DNS-1123 label (Service, StatefulSet, Namespace and container names): at most 63 characters. */
+export function checkDnsLabel(prop: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 63 || !DNS_LABEL.test(value)) {
+    throw new InvalidPropError(prop, `${show(value)} is not a DNS-1123 label`,
+      'use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit (e.g. "mehdb")');
+  }
+  return value;
+}
+
+/** A DNS-1123 subdomain (StorageClass, RBAC object names): at most 253 characters. */
+export function checkDnsSubdomain(prop: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
+    throw new InvalidPropError(prop, `${show(value)} is not a DNS-1123 subdomain`,
+      'use lowercase letters, digits, "-" and ".", starting and ending with a letter or digit (e.g. "nfs-dynamic")');
+  }
+  return value;
+}
+
+/** A provisioner name as a StorageClass takes it: `[prefix/]name`, e.g. `example.com/nfs`. */
+export function checkProvisionerName(prop: string, value: string): string {
+  const parts = typeof value === 'string' ? value.split('/') : [];
+  const name = parts[parts.length - 1] ?? '';
+  const prefix = parts.length === 2 ? parts[0] : undefined;
+  const ok = (parts.length === 1 || parts.length === 2) && name.length <= 63 && QUALIFIED_NAME_PART.test(name)
+    && (prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix)));
+  if (!ok) {
+    throw new InvalidPropError(prop, `${show(value)} is not a valid provisioner name`,
+      'use "<dns-subdomain>/<name>", e.g. "example.com/nfs"; the same string goes into the provisioner\'s -provisioner= argument and the StorageClass');
+  }
+  return value;
+}
+
+/** An integer within [min, max]. */
+export function checkInteger(prop: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+    throw new InvalidPropError(prop, `${show(value)} is not an integer ${range}`, `set an integer ${range}`);
+  }
+  return value;
+}
+
+/** A TCP/UDP port number. */
+export function checkPort(prop: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw new InvalidPropError(prop, `${show(value)} is not a port number`, 'use an integer from 1 to 65535 (mehdb listens on 9876)');
+  }
+  return value;
+}
+
+/** A positive Kubernetes quantity such as `1Gi`, `512Mi` or `100m`. */
+export function checkQuantity(prop: string, value: string): string {
+  if (typeof value !== 'string' || !QUANTITY.test(value) || Number(QUANTITY.exec(value)![1]) <= 0) {
+    throw new InvalidPropError(prop, `${show(value)} is not a positive Kubernetes quantity`,
+      'write a number with an optional unit suffix, e.g. "1Gi", "512Mi" or "250m"');
+  }
+  return value;
+}
+
+/** One of a fixed set of strings. */
+export function checkOneOf<T extends string>(prop: string, value: T, allowed: readonly T[]): T {
+  if (!allowed.includes(value)) {
+    throw new InvalidPropError(prop, `${show(value)} is not allowed`, `use one of ${allowed.map(a => `"${a}"`).join(', ')}`);
+  }
+  return value;
+}
+
+/** An absolute path inside a container or on a node. */
+export function checkAbsolutePath(prop: string, value: string): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.split('/').includes('..')) {
+    throw new InvalidPropError(prop, `${show(value)} is not an absolute path without ".."`, 'use an absolute path such as "/mehdbdata"');
+  }
+  return value;
+}
+
+/** A pinned container image reference: a tag other than `latest`, or a digest. */
+export function checkPinnedImage(prop: string, value: string): string {
+  if (typeof value !== 'string' || !IMAGE.test(value)) {
+    throw new InvalidPropError(prop, `${show(value)} is not a container image reference`,
+      'write "registry/repository:tag" or "registry/repository@sha256:<digest>"');
+  }
+  const lastPart = value.split('@')[0].split('/').pop()!;
+  const tag = lastPart.includes(':') ? lastPart.split(':')[1] : undefined;
+  if (!value.includes('@sha256:') && (tag === undefined || tag === 'latest')) {
+    throw new InvalidPropError(prop, `${show(value)} is not pinned (no tag, or "latest")`,
+      'pin a version tag such as ":v4.0.8" or a digest "@sha256:..." so every node runs the same image');
+  }
+  return value;
+}

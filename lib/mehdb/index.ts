@@ -1,0 +1,3 @@
+export * from './datastore-image';
+export * from './mehdb';
+export * from './mehdb-props';

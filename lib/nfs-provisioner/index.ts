@@ -1,0 +1,3 @@
+export * from './nfs-ports';
+export * from './nfs-provisioner';
+export * from './nfs-provisioner-props';

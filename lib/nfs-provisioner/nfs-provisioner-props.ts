@@ -1,0 +1,67 @@
+import { Construct } from 'constructs';
+import { ContainerResources } from '../common/resources';
+import { NfsPortSet } from './nfs-ports';
+
+/** Parameters the NFS provisioner accepts on its StorageClass; any other key fails provisioning. */
+export interface NfsStorageClassParameters {
+  /** Group ID given to each new volume's directory. @default - none */
+  readonly gid?: string;
+  /** "true" squashes root on the export. @default - none */
+  readonly rootSquash?: string;
+  /** Mount options as one comma-separated string, e.g. "vers=4.1". @default - none */
+  readonly mountOptions?: string;
+}
+
+/** A toleration of a node taint with effect NoSchedule. */
+export interface NoScheduleToleration {
+  /** The taint's key, e.g. `node-role.kubernetes.io/control-plane`. */
+  readonly key: string;
+}
+
+/** Settings of the NFS storage layer that a user configures. */
+export interface NfsProvisionerSettings {
+  /** Base name of the provisioner's objects (ServiceAccount, Service, Deployment, RBAC). @default 'nfs-provisioner' */
+  readonly name?: string;
+  /** The provisioner image, pinned by tag or digest. @default 'registry.k8s.io/sig-storage/nfs-provisioner:v4.0.8' */
+  readonly image?: string;
+  /** Which NFS ports the image serves (its Service must list exactly these). @default 'v4' */
+  readonly portSet?: NfsPortSet;
+  /** Provisioner name: the `-provisioner=` argument and the StorageClass `provisioner`. @default 'example.com/nfs' */
+  readonly provisionerName?: string;
+  /** Name of the StorageClass the provisioner serves. @default 'nfs-dynamic' */
+  readonly storageClassName?: string;
+  /** Node directory exported by NFS; each volume becomes a folder in it. @default '/srv/nfs-dynamic' */
+  readonly exportHostPath?: string;
+  /** Create the export directory on the node if missing (hostPath type DirectoryOrCreate). @default true */
+  readonly createExportHostPath?: boolean;
+  /** Node labels the provisioner pod must run on (it serves one node's disk). @default {} */
+  readonly nodeSelector?: Record<string, string>;
+  /** NoSchedule taints the provisioner pod tolerates, e.g. control-plane taints. @default [] */
+  readonly tolerations?: NoScheduleToleration[];
+  /** StorageClass `mountOptions` field (used by the kubelet when mounting). @default ['vers=4.1'] */
+  readonly mountOptions?: string[];
+  /** StorageClass `parameters` the provisioner understands. @default {} */
+  readonly parameters?: NfsStorageClassParameters;
+  /** What happens to a volume's data when its claim is deleted. @default 'Delete' */
+  readonly reclaimPolicy?: 'Delete' | 'Retain';
+  /** Compute resources of the provisioner container. @default - requests 100m CPU / 64Mi, limit 512Mi */
+  readonly resources?: ContainerResources;
+  /** Also create the PVC `nfs` (1Mi, ReadWriteMany) that proves provisioning works. @default false */
+  readonly testClaim?: boolean;
+  /**
+   * Grant `use` of a PodSecurityPolicy of this name (only clusters older than 1.25 have PSPs).
+   * @default - no PodSecurityPolicy rule
+   */
+  readonly podSecurityPolicyName?: string;
+}
+
+/** Props of {@link NfsProvisioner}. */
+export interface NfsProvisionerProps extends NfsProvisionerSettings {
+  /** Namespace the provisioner runs in; the RBAC subjects name it. */
+  readonly namespace: string;
+  /**
+   * Scope for the cluster-scoped objects (ClusterRole, ClusterRoleBinding, StorageClass): a chart
+   * without a namespace, so that none is stamped on them.
+   */
+  readonly clusterScope: Construct;
+}

@@ -1,4 +1,4 @@
-import { Chart, Size } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { k8s } from '../../imports';
@@ -143,11 +143,14 @@ export class NfsProvisioner extends Construct {
     });
 
     if (props.testClaim) {
-      new kplus.PersistentVolumeClaim(this, 'TestClaim', {
+      // The L1 class: cdk8s-plus-27's PersistentVolumeClaim rounds storage to whole Gi and fails on 1Mi.
+      new k8s.KubePersistentVolumeClaim(this, 'TestClaim', {
         metadata: { name: 'nfs', labels: appLabels(name, 'storage-test') },
-        accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_MANY],
-        storage: Size.mebibytes(1),
-        storageClassName: this.storageClassName,
+        spec: {
+          accessModes: ['ReadWriteMany'],
+          resources: { requests: { storage: k8s.Quantity.fromString('1Mi') } },
+          storageClassName: this.storageClassName,
+        },
       });
     }
   }

@@ -1,0 +1,18 @@
+/**
+ * Key syntax. Upstream accepts `[a-z]+`; we also accept digits, upper case, `_`, `-` and `.`
+ * (not first). Keys never become file names in this engine, so the wider set is safe; it also
+ * rules out `.`/`..` segments and anything that needs percent-encoding.
+ */
+const KEY = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
+
+export function isValidKeySyntax(key: string): boolean {
+  return KEY.test(key);
+}
+
+export type KeyCheck = 'ok' | 'bad' | 'too-long';
+
+export function checkKey(key: string, maxKeyBytes: number): KeyCheck {
+  if (key.length === 0) return 'bad';
+  if (key.length > maxKeyBytes) return 'too-long'; // ASCII only, so length == bytes
+  return KEY.test(key) ? 'ok' : 'bad';
+}

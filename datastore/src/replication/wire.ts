@@ -1,0 +1,55 @@
+import { DecodeLimits, DecodedRecord, decodeRecord } from '../store/record';
+
+/**
+ * Replication wire format: the body is a run of records in the storage format (checksummed,
+ * see store/record.ts). A snapshot ends with a TYPE_SEGMENT record whose value is
+ * {"end":true,"count":N}, so a cut-off stream is never mistaken for a complete one.
+ */
+export const HDR_STORE = 'x-mehdb-store';
+export const HDR_SEQ = 'x-mehdb-seq';
+export const CONTENT_TYPE = 'application/x-mehdb-records';
+
+/** Most bytes of records the leader puts in one changes response (at least one record). */
+export const MAX_BATCH_BYTES = 4 << 20;
+
+export class WireError extends Error {}
+
+/** Incremental parser for a record stream; throws WireError on anything damaged. */
+export class RecordStreamParser {
+  private buf: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly limits: DecodeLimits) {}
+
+  push(chunk: Buffer): DecodedRecord[] {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    const out: DecodedRecord[] = [];
+    let off = 0;
+    for (;;) {
+      const r = decodeRecord(this.buf, off, this.limits);
+      if (!r.ok) {
+        if (r.reason === 'corrupt') throw new WireError('corrupt record');
+        break;
+      }
+      // Copy out: the value must not pin (or alias) the network buffer.
+      out.push({ ...r.record, value: Buffer.from(r.record.value) });
+      off += r.record.length;
+    }
+    this.buf = this.buf.subarray(off);
+    return out;
+  }
+
+  /** Bytes left over that do not form a whole record. */
+  get leftover(): number {
+    return this.buf.length;
+  }
+}
+
+export function parseSeqHeader(v: string | string[] | undefined): number | undefined {
+  if (typeof v !== 'string' || !/^[0-9]{1,16}$/.test(v)) return undefined;
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+export function parseStoreHeader(v: string | string[] | undefined): string | undefined {
+  return typeof v === 'string' && /^[0-9a-f]{32}$/.test(v) ? v : undefined;
+}

@@ -1,0 +1,74 @@
+import { App, Chart } from 'cdk8s';
+import { applyOverrides, AppConfigOverrides, PRESETS } from '../lib/config';
+import { Mehdb, MehdbProps } from '../lib/mehdb';
+import { NfsProvisioner, NfsProvisionerProps } from '../lib/nfs-provisioner';
+import { synth, TEST_IMAGE } from './support/synth';
+
+function mehdb(props: Partial<MehdbProps>) {
+  const chart = new Chart(new App(), 'c', { namespace: 'db' });
+  return () => new Mehdb(chart, 'm', { namespace: 'db', storageClassName: 'nfs-dynamic', image: TEST_IMAGE, ...props });
+}
+
+function provisioner(props: Partial<NfsProvisionerProps>, clusterNamespace?: string) {
+  const app = new App();
+  const cluster = new Chart(app, 'cluster', { namespace: clusterNamespace });
+  const namespaced = new Chart(app, 'ns', { namespace: 'db' });
+  return () => new NfsProvisioner(namespaced, 'p', { namespace: 'db', clusterScope: cluster, ...props });
+}
+
+function config(overrides: AppConfigOverrides) {
+  return () => synth(applyOverrides(PRESETS.default, { ...overrides, mehdb: { image: TEST_IMAGE, ...overrides.mehdb } }));
+}
+
+// [what is wrong, how it is built, the prop the error must name]
+const BAD_PROPS: Array<[string, () => unknown, string]> = [
+  ['replicas < 1', mehdb({ replicas: 0 }), 'Mehdb.replicas'],
+  ['fractional replicas', mehdb({ replicas: 1.5 }), 'Mehdb.replicas'],
+  ['a size that is not a quantity', mehdb({ storageSize: '1 gigabyte' }), 'Mehdb.storageSize'],
+  ['a zero size', mehdb({ storageSize: '0Gi' }), 'Mehdb.storageSize'],
+  ['a name that is not a DNS label', mehdb({ name: 'MehDB_1' }), 'Mehdb.name'],
+  ['a name longer than 63 characters', mehdb({ name: 'm'.repeat(64) }), 'Mehdb.name'],
+  ['a namespace that is not a DNS label', mehdb({ namespace: 'my.ns' }), 'Mehdb.namespace'],
+  ['a port out of range', mehdb({ port: 70000 }), 'Mehdb.port'],
+  ['port 0', mehdb({ port: 0 }), 'Mehdb.port'],
+  ['an unpinned image', mehdb({ image: 'localhost/mehdb:latest' }), 'Mehdb.image'],
+  ['an image without tag', mehdb({ image: 'quay.io/mhausenblas/mehdb' }), 'Mehdb.image'],
+  ['an image with spaces', mehdb({ image: 'mehdb: 1' }), 'Mehdb.image'],
+  ['a relative data path', mehdb({ dataPath: 'data' }), 'Mehdb.dataPath'],
+  ['an unknown anti-affinity mode', mehdb({ antiAffinity: 'sometimes' as any }), 'Mehdb.antiAffinity'],
+  ['an unknown access mode', mehdb({ accessMode: 'ReadMany' as any }), 'Mehdb.accessMode'],
+  ['root as the pod user', mehdb({ runAsUser: 0 }), 'Mehdb.runAsUser'],
+  ['a negative probe delay', mehdb({ livenessProbe: { initialDelaySeconds: -1, periodSeconds: 10 } }), 'Mehdb.livenessProbe.initialDelaySeconds'],
+  ['a zero probe period', mehdb({ readinessProbe: { initialDelaySeconds: 1, periodSeconds: 0 } }), 'Mehdb.readinessProbe.periodSeconds'],
+  ['a memory limit that is not a quantity', mehdb({ resources: { limits: { memory: 'lots' } } }), 'Mehdb.resources.limits.memory'],
+  ['a bad storage class name on the claims', mehdb({ storageClassName: 'NFS_dynamic' }), 'Mehdb.storageClassName'],
+  ['a bad cluster domain', mehdb({ clusterDomain: 'cluster..local' }), 'Mehdb.clusterDomain'],
+  ['a StorageClass name that is not a DNS subdomain', provisioner({ storageClassName: 'nfs dynamic' }), 'NfsProvisioner.storageClassName'],
+  ['a provisioner name with two slashes', provisioner({ provisionerName: 'example.com/nfs/x' }), 'NfsProvisioner.provisionerName'],
+  ['a provisioner name with upper-case domain', provisioner({ provisionerName: 'Example.com/nfs' }), 'NfsProvisioner.provisionerName'],
+  ['an unknown port set', provisioner({ portSet: 'v3' as any }), 'NfsProvisioner.portSet'],
+  ['an unpinned provisioner image', provisioner({ image: 'registry.k8s.io/sig-storage/nfs-provisioner' }), 'NfsProvisioner.image'],
+  ['a relative export path', provisioner({ exportHostPath: 'srv/nfs' }), 'NfsProvisioner.exportHostPath'],
+  ['a StorageClass parameter the provisioner rejects', provisioner({ parameters: { server: 'x' } as any }), 'NfsProvisioner.parameters.server'],
+  ['an unknown reclaim policy', provisioner({ reclaimPolicy: 'Recycle' as any }), 'NfsProvisioner.reclaimPolicy'],
+  ['a toleration without key', provisioner({ tolerations: [{ key: '' }] }), 'NfsProvisioner.tolerations[].key'],
+  ['cluster-scoped objects aimed at a namespaced chart', provisioner({}, 'db'), 'NfsProvisioner.clusterScope'],
+  ['a provisioner name that is not a DNS label', provisioner({ name: 'nfs_provisioner' }), 'NfsProvisioner.name'],
+  ['a request that is not a quantity', provisioner({ resources: { requests: { cpu: 'fast' } } }), 'NfsProvisioner.resources.requests.cpu'],
+  ['claims on a StorageClass the storage layer does not serve', config({ mehdb: { storageClassName: 'ebs' } }), 'mehdb.storageClassName'],
+  ['a namespace that is not a DNS label', config({ namespace: 'Mehdb' }), 'namespace'],
+  ['an unknown top-level setting', config({ replicas: 3 } as any), 'config.replicas'],
+  ['a misspelled mehdb setting', config({ mehdb: { replica: 3 } as any }), 'config.mehdb.replica'],
+  ['a misspelled storage setting', config({ storage: { storageclass: 'x' } as any }), 'config.storage.storageclass'],
+];
+
+describe('bad props stop synth with an error that names the prop and the fix', () => {
+  test.each(BAD_PROPS)('%s', (_what, build, prop) => {
+    expect(build).toThrow(new RegExp(`^${prop.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+\\. Fix: .+`));
+  });
+});
+
+test('the good values next to each bad one synthesize', () => {
+  expect(mehdb({ replicas: 1, storageSize: '512Mi', name: 'm-1', port: 65535, image: 'quay.io/mhausenblas/mehdb:0.6' })).not.toThrow();
+  expect(provisioner({ provisionerName: 'nfs', storageClassName: 'nfs.fast', parameters: { gid: '1000' } })).not.toThrow();
+});

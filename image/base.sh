@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# npm run image:base -- make local Node.js base images from this machine's own Node.js, for
+# machines that cannot pull node:20 or distroless images:
+#
+#   localhost/node-runtime:<node version>  FROM scratch: node (stripped) at /nodejs/bin/node,
+#       the shared libraries ldd lists, /etc/passwd and /etc/group with nonroot (65532), /tmp.
+#       No shell. Same layout and entrypoint as gcr.io/distroless/nodejs20-debian12.
+#   localhost/node-build:<node version>    the runtime image plus npm (/usr/local/bin/npm) and
+#       /usr/bin/env: the build stage of datastore/Dockerfile (like node:20-bookworm-slim).
+#
+# Built with buildah and a fixed --timestamp, so the same machine gives the same digests.
+#
+# Usage: image/base.sh [--state-dir DIR] [--force]
+#   Prints the two references on stdout: runtime first, then build.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+FORCE=0
+STATE=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --state-dir) STATE=$2; shift 2 ;;
+    --force) FORCE=1; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) die "unknown option: $1" ;;
+  esac
+done
+
+NODE_VERSION=$(node_version)
+RUNTIME_REF="localhost/node-runtime:$NODE_VERSION"
+HOST_CA_BUNDLE=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
+NPM_REGISTRY=$(npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
+BUILD_REF="localhost/node-build:$NODE_VERSION"
+
+image_exists() { buildah inspect --type image "$1" >/dev/null 2>&1; }
+
+# Copy a file's content (following symlinks) to the same path under a root folder.
+copy_real() {
+  local src=$1 root=$2 dest
+  dest="$root$src"
+  mkdir -p "$(dirname "$dest")"
+  cp -L "$src" "$dest"
+  chmod 0755 "$dest"
+}
+
+# The runtime root file system: node and its shared libraries.
+make_runtime_rootfs() {
+  local root=$1 node lib
+  node=$(readlink -f "$(command -v node)")
+  rm -rf "$root" && mkdir -p "$root/nodejs/bin" "$root/etc" "$root/tmp" "$root/home/nonroot"
+  log "node: $node (v$NODE_VERSION)"
+  cp -L "$node" "$root/nodejs/bin/node"
+  if have strip; then
+    strip --strip-all "$root/nodejs/bin/node"
+  else
+    log "strip not found: node is copied unstripped (bigger image)"
+  fi
+  chmod 0755 "$root/nodejs/bin/node"
+  # The libraries as ldd names them (e.g. /lib/x86_64-linux-gnu/libc.so.6), and the
+  # dynamic loader; real files, not the merged-/usr symlinks.
+  for lib in $(ldd "$node" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+    copy_real "$lib" "$root"
+    log "  + $lib"
+  done
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnonroot:x:65532:\n' >"$root/etc/group"
+  printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
+  chmod 1777 "$root/tmp"
+  chmod 0755 "$root/home/nonroot" "$root/etc" "$root/nodejs" "$root/nodejs/bin"
+  chmod 0644 "$root/etc/passwd" "$root/etc/group" "$root/etc/nsswitch.conf"
+}
+
+# What the build stage adds: npm and /usr/bin/env (npm's "#!/usr/bin/env node").
+make_build_rootfs() {
+  local root=$1 npm_dir
+  npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+  rm -rf "$root" && mkdir -p "$root/usr/local/lib/node_modules" "$root/usr/local/bin" "$root/usr/bin"
+  cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
+  ln -s /nodejs/bin/node "$root/usr/local/bin/node"
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+  copy_real /usr/bin/env "$root"
+  # The machine's CA bundle, so npm in the build stage trusts what the host's npm trusts
+  # (e.g. a TLS-intercepting proxy). Build stage only: never in the runtime image.
+  mkdir -p "$root/etc/ssl/certs"
+  if [ -f "$HOST_CA_BUNDLE" ]; then
+    cp -L "$HOST_CA_BUNDLE" "$root/etc/ssl/certs/ca-certificates.crt"
+  else
+    : >"$root/etc/ssl/certs/ca-certificates.crt"
+  fi
+  chmod 0644 "$root/etc/ssl/certs/ca-certificates.crt"
+  # Same bytes whoever ran npm on the host.
+  chown -R 0:0 "$root"
+  log "npm: $npm_dir ($(node -p 'require(process.argv[1]).version' "$npm_dir/package.json"))"
+}
+
+# buildah bud from a Containerfile in a context dir, with fixed timestamps.
+bud() {
+  local ctx=$1 ref=$2
+  buildah bud --isolation chroot --pull=never --layers=false --identity-label=false \
+    --signature-policy "$POLICY" --timestamp "$SOURCE_DATE_EPOCH" --format oci \
+    -f "$ctx/Containerfile" -t "$ref" "$ctx" >&2
+}
+
+build_runtime_image() {
+  local ctx="$STATE_DIR/base/runtime"
+  step "runtime base $RUNTIME_REF"
+  mkdir -p "$ctx"
+  make_runtime_rootfs "$ctx/rootfs"
+  cat >"$ctx/Containerfile" <<EOF
+FROM scratch
+COPY rootfs/ /
+ENV PATH=/nodejs/bin:/usr/local/bin:/usr/bin:/bin NODE_VERSION=$NODE_VERSION
+USER 65532:65532
+WORKDIR /home/nonroot
+ENTRYPOINT ["/nodejs/bin/node"]
+LABEL org.opencontainers.image.title="node-runtime" org.opencontainers.image.version="$NODE_VERSION" \\
+      org.opencontainers.image.description="Node.js runtime from the build machine's node, no shell"
+EOF
+  bud "$ctx" "$RUNTIME_REF"
+}
+
+build_build_image() {
+  local ctx="$STATE_DIR/base/build"
+  step "build base $BUILD_REF"
+  mkdir -p "$ctx"
+  make_build_rootfs "$ctx/rootfs"
+  cat >"$ctx/Containerfile" <<EOF
+FROM $RUNTIME_REF
+COPY rootfs/ /
+USER 0:0
+WORKDIR /
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt npm_config_cafile=/etc/ssl/certs/ca-certificates.crt \\
+    npm_config_registry=$NPM_REGISTRY npm_config_fetch_retries=1
+ENTRYPOINT []
+LABEL org.opencontainers.image.title="node-build" org.opencontainers.image.version="$NODE_VERSION" \\
+      org.opencontainers.image.description="Node.js and npm from the build machine, for build stages"
+EOF
+  bud "$ctx" "$BUILD_REF"
+}
+
+main() {
+  ensure_tools buildah node
+  setup_state "${STATE:-$(default_state_dir)}"
+  local start; start=$(now)
+  if [ "$FORCE" = 0 ] && image_exists "$RUNTIME_REF" && image_exists "$BUILD_REF"; then
+    log "base images already present in $STATE_DIR (use --force to rebuild)"
+  else
+    build_runtime_image
+    build_build_image
+  fi
+  log "runtime base: $RUNTIME_REF  id $(buildah inspect --type image --format '{{.FromImageID}}' "$RUNTIME_REF" | cut -c1-12)"
+  log "build base:   $BUILD_REF  id $(buildah inspect --type image --format '{{.FromImageID}}' "$BUILD_REF" | cut -c1-12)"
+  log "done in $(since "$start") s"
+  echo "$RUNTIME_REF"
+  echo "$BUILD_REF"
+}
+
+main

@@ -1,0 +1,324 @@
+#!/usr/bin/env bash
+# npm run test:image -- the container tests of the mehdb datastore image, in a real OCI runtime
+# (podman with runc), daemonless. Needs root; installs its Debian packages when missing
+# (podman buildah runc umoci skopeo docker-registry).
+#
+# Everything lives in a state dir of its own (mktemp under /var/tmp; --state-dir to choose,
+# --keep to keep it): containers.conf, storage.conf, registries.conf, container storage, the
+# registry's storage, the test records. Containers and the registry it starts are stopped on
+# exit. Nothing in the repository is written: the builds record to the state dir.
+#
+# Checks: the image builds; it runs as 65532:65532 with a read-only root file system and the
+# data on a volume, without a shell; /status answers leader and follower; the follower
+# replicates a write; the data survives a container restart and a new container; a push to a
+# loopback docker-registry shows the recorded digest (skopeo inspect) and pulls by digest; a
+# second, cold build in a fresh store gives the same digest; the digest equals the committed
+# image/mehdb-image.json (else the record is stale: run `npm run image` and commit; set
+# MEHDB_IMAGE_ALLOW_STALE=1 to only warn); dist/ pins the recorded reference.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+STATE=""
+KEEP=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --state-dir) STATE=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) die "unknown option: $1" ;;
+  esac
+done
+
+PASSED=0 FAILED=0 SKIPPED=0
+REGISTRY_PID=""
+WAIT_SECONDS=${MEHDB_IMAGE_TEST_WAIT:-30}
+VALUE="hello from the image test $$"
+
+pass() { PASSED=$((PASSED + 1)); printf 'ok   - %s\n' "$*"; }
+fail() { FAILED=$((FAILED + 1)); printf 'FAIL - %s\n' "$*"; }
+skip() { SKIPPED=$((SKIPPED + 1)); printf 'SKIP - %s\n' "$*"; }
+# check NAME COMMAND...: one test.
+check() {
+  local name=$1; shift
+  if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+# ---- setup and teardown ----------------------------------------------------------------------
+
+setup() {
+  [ "$(id -u)" = 0 ] || die "the container tests run as root (podman with runc, own storage)"
+  MEHDB_IMAGE_INSTALL=1 ensure_tools podman buildah runc umoci skopeo docker-registry node curl
+  if [ -z "$STATE" ]; then
+    STATE=$(mktemp -d /var/tmp/mehdb-image-test.XXXXXX)
+  fi
+  mkdir -p "$STATE"
+  REGISTRY_PORT=$(free_port)
+  REGISTRY="127.0.0.1:$REGISTRY_PORT"
+  setup_state "$STATE/store" "$REGISTRY"
+  trap teardown EXIT
+  trap 'exit 130' INT TERM
+  log "state dir $STATE"
+}
+
+teardown() {
+  local rc=$?
+  set +e
+  step "teardown"
+  if [ -n "$STATE_DIR" ]; then
+    timeout 60 podman rm -f -t 2 mehdb-test-0 mehdb-test-1 >/dev/null 2>&1
+    timeout 60 podman volume rm -f mehdb-test-data-0 mehdb-test-data-1 >/dev/null 2>&1
+  fi
+  if [ -n "$REGISTRY_PID" ]; then
+    kill "$REGISTRY_PID" 2>/dev/null
+    wait "$REGISTRY_PID" 2>/dev/null
+  fi
+  if [ "$KEEP" = 1 ]; then
+    log "kept $STATE"
+  elif [ -n "$STATE" ] && [ -d "$STATE" ]; then
+    # The overlay driver leaves its mounts: unmount them before removing the store.
+    findmnt -rn -o TARGET | grep "^$STATE/" | sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
+    rm -rf "$STATE"
+  fi
+  exit "$rc"
+}
+
+free_port() {
+  node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+# wait_for SECONDS COMMAND...: retry until the command succeeds or the time is up.
+wait_for() {
+  local deadline=$(( $(date +%s) + $1 )); shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.3
+  done
+}
+
+http() { curl -fsS -m 5 "$@"; }
+json_field() { node -p 'require(process.argv[1])[process.argv[2]]' "$1" "$2"; }
+
+# ---- the image -------------------------------------------------------------------------------
+
+phase_build() {
+  step "build (fresh store: local base, then the image)"
+  local start; start=$(now)
+  if REFERENCE=$("$IMAGE_DIR/build.sh" --state-dir "$STATE_DIR" --record "$STATE/record-1.json" \
+      --oci-archive "$STATE/mehdb.oci.tar"); then
+    pass "npm run image builds $REFERENCE (cold, $(since "$start") s)"
+  else
+    fail "npm run image builds"
+    summary
+  fi
+  IMAGE=${REFERENCE%@*}
+  DIGEST=$(json_field "$STATE/record-1.json" digest)
+}
+
+phase_image_config() {
+  step "image configuration"
+  local user env entry
+  user=$(podman image inspect --format '{{.Config.User}}' "$IMAGE")
+  env=$(podman image inspect --format '{{range .Config.Env}}{{.}} {{end}}' "$IMAGE")
+  entry=$(podman image inspect --format '{{json .Config.Entrypoint}}' "$IMAGE")
+  check "runs as the numeric non-root user 65532:65532 (image user: $user)" test "$user" = 65532:65532
+  check "MEHDB_DATADIR defaults to /mehdbdata" grep -q 'MEHDB_DATADIR=/mehdbdata' <<<"$env"
+  check "entrypoint is node with the compiled server: $entry" \
+    test "$entry" = '["/nodejs/bin/node","/app/dist/src/main.js"]'
+  check "no shell in the image (/bin/sh cannot start)" \
+    bash -c '! timeout 60 podman run --rm --entrypoint /bin/sh "$1" -c true >/dev/null 2>&1' _ "$IMAGE"
+  local compressed
+  compressed=$(node -p 'require(process.argv[1]).sizeBytes.compressed' "$STATE/record-1.json")
+  check "compressed size $((compressed / 1000000)) MB <= 40 MB" test "$compressed" -le 40000000
+}
+
+# ---- running it ------------------------------------------------------------------------------
+
+# run_node ORDINAL PORT [extra env...]: one datastore container, as the StatefulSet runs it.
+run_node() {
+  local ordinal=$1 port=$2; shift 2
+  local envs=(-e "MEHDB_HOST=mehdb-$ordinal" -e "MEHDB_PORT=$port" -e MEHDB_BIND=127.0.0.1)
+  local e; for e in "$@"; do envs+=(-e "$e"); done
+  timeout 60 podman run -d --name "mehdb-test-$ordinal" \
+    --user 65532:65532 --read-only --read-only-tmpfs=false \
+    --cap-drop=ALL --security-opt no-new-privileges \
+    -v "mehdb-test-data-$ordinal:/mehdbdata" "${envs[@]}" "$IMAGE" >/dev/null
+}
+
+status_is() { [ "$(http "http://127.0.0.1:$1/status" | tr -d '[:space:]')" = "$2" ]; }
+value_is() { [ "$(http "http://127.0.0.1:$1/get/$2")" = "$3" ]; }
+show_logs() { log "logs of $1:"; timeout 30 podman logs "$1" 2>&1 | tail -20 | sed 's/^/    /' >&2; }
+
+phase_run() {
+  step "leader and follower in podman (runc): non-root, read-only root, data volumes"
+  LEADER_PORT=$(free_port)
+  FOLLOWER_PORT=$(free_port)
+  podman volume create mehdb-test-data-0 >/dev/null
+  podman volume create mehdb-test-data-1 >/dev/null
+  run_node 0 "$LEADER_PORT"
+  if wait_for "$WAIT_SECONDS" status_is "$LEADER_PORT" leader; then
+    pass "leader: GET /status answers leader (read-only root, user 65532, no capabilities)"
+  else
+    fail "leader: GET /status answers leader"; show_logs mehdb-test-0
+  fi
+  run_node 1 "$FOLLOWER_PORT" "MEHDB_LEADER_URL=http://127.0.0.1:$LEADER_PORT"
+  if wait_for "$WAIT_SECONDS" status_is "$FOLLOWER_PORT" follower; then
+    pass "follower: GET /status answers follower"
+  else
+    fail "follower: GET /status answers follower"; show_logs mehdb-test-1
+  fi
+
+  if http -X PUT --data-binary "$VALUE" "http://127.0.0.1:$LEADER_PORT/set/image-test" >/dev/null &&
+     value_is "$LEADER_PORT" image-test "$VALUE"; then
+    pass "leader: PUT /set/image-test, then GET /get/image-test returns it"
+  else
+    fail "leader: PUT /set/image-test, then GET /get/image-test returns it"; show_logs mehdb-test-0
+  fi
+  if wait_for "$WAIT_SECONDS" value_is "$FOLLOWER_PORT" image-test "$VALUE"; then
+    pass "follower replicates the write (GET /get/image-test on the follower)"
+  else
+    fail "follower replicates the write"; show_logs mehdb-test-1
+  fi
+
+  local written mnt
+  written=$( (podman diff --format '{{.Path}}' mehdb-test-0; podman diff --format '{{.Path}}' mehdb-test-1) 2>/dev/null |
+    grep -v -x -E '/etc|/etc/(hosts|hostname|resolv\.conf)|/run|/run/\.containerenv|/mehdbdata' || true)
+  check "nothing written outside /mehdbdata${written:+: $written}" test -z "$written"
+  mnt=$(podman volume inspect --format '{{.Mountpoint}}' mehdb-test-data-0)
+  check "the leader's data is on its volume, owned by 65532 ($(ls "$mnt" | tr '\n' ' '))" \
+    bash -c '[ -n "$(ls -A "$1")" ] && [ "$(stat -c %u "$1")" = 65532 ]' _ "$mnt"
+}
+
+phase_restart() {
+  step "restarts"
+  timeout 60 podman restart -t 10 mehdb-test-0 >/dev/null
+  if wait_for "$WAIT_SECONDS" value_is "$LEADER_PORT" image-test "$VALUE"; then
+    pass "the data survives a restart of the leader container"
+  else
+    fail "the data survives a restart of the leader container"; show_logs mehdb-test-0
+  fi
+  # A new container on the same volume, as when the pod is scheduled anew.
+  timeout 60 podman rm -f -t 10 mehdb-test-0 >/dev/null
+  run_node 0 "$LEADER_PORT"
+  if wait_for "$WAIT_SECONDS" value_is "$LEADER_PORT" image-test "$VALUE"; then
+    pass "the data survives a new leader container on the same volume"
+  else
+    fail "the data survives a new leader container on the same volume"; show_logs mehdb-test-0
+  fi
+  timeout 60 podman restart -t 10 mehdb-test-1 >/dev/null
+  if wait_for "$WAIT_SECONDS" value_is "$FOLLOWER_PORT" image-test "$VALUE"; then
+    pass "the follower still serves the value after its restart"
+  else
+    fail "the follower still serves the value after its restart"; show_logs mehdb-test-1
+  fi
+  timeout 60 podman rm -f -t 10 mehdb-test-0 mehdb-test-1 >/dev/null 2>&1 || true
+}
+
+# ---- registry, reproducibility, records ------------------------------------------------------
+
+start_registry() {
+  mkdir -p "$STATE/registry"
+  cat >"$STATE/registry.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $STATE/registry
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY
+EOF
+  docker-registry serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 &
+  REGISTRY_PID=$!
+  wait_for "$WAIT_SECONDS" curl -fsS -m 2 "http://$REGISTRY/v2/" || { cat "$STATE/registry.log" >&2; return 1; }
+}
+
+phase_registry_and_rebuild() {
+  step "second build in a fresh store (cold, no cache), pushed to docker-registry on $REGISTRY"
+  check "docker-registry serves on $REGISTRY" start_registry
+  local start; start=$(now)
+  if "$IMAGE_DIR/build.sh" --state-dir "$STATE/store2" --no-cache --record "$STATE/record-2.json" \
+      --push "$REGISTRY/mehdb" >/dev/null; then
+    pass "second build and push ($(since "$start") s)"
+  else
+    fail "second build and push"
+  fi
+  # The second build used store2's configuration; come back to ours.
+  setup_state "$STATE/store" "$REGISTRY"
+  local digest2 pushed
+  digest2=$(json_field "$STATE/record-2.json" digest 2>/dev/null || echo none)
+  check "two builds give one digest ($DIGEST)" test "$digest2" = "$DIGEST"
+  pushed=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REGISTRY/mehdb:$(json_field "$STATE/record-1.json" tag)" || echo none)
+  check "skopeo inspect of the pushed image shows the recorded digest ($pushed)" test "$pushed" = "$DIGEST"
+  check "podman pulls $REGISTRY/mehdb@$DIGEST by digest" \
+    bash -c 'timeout 120 podman pull --tls-verify=false -q "$1" >/dev/null' _ "$REGISTRY/mehdb@$DIGEST"
+  check "the oci-archive loads with podman load" \
+    bash -c 'timeout 120 podman load -q -i "$1" >/dev/null' _ "$STATE/mehdb.oci.tar"
+}
+
+phase_committed_record() {
+  step "committed record and manifests"
+  local committed="$RECORD_FILE_DEFAULT" want
+  if [ ! -f "$committed" ]; then
+    fail "image/mehdb-image.json exists (run npm run image and commit it)"
+    return
+  fi
+  want=$(json_field "$committed" digest)
+  if [ "$want" = "$DIGEST" ]; then
+    pass "the build reproduces the committed image/mehdb-image.json digest"
+  elif [ "${MEHDB_IMAGE_ALLOW_STALE:-0}" = 1 ]; then
+    skip "committed record is stale ($want, built $DIGEST); MEHDB_IMAGE_ALLOW_STALE=1"
+  else
+    fail "the build reproduces the committed image/mehdb-image.json digest: committed $want, built $DIGEST.
+       The record is stale (datastore sources, Dockerfile or base changed since it was written):
+       run \`npm run image\`, then \`npm run synth\`, and commit image/mehdb-image.json and dist/."
+  fi
+  local images reference
+  reference=$(json_field "$committed" reference)
+  images=$(statefulset_images)
+  if [ -z "$images" ]; then
+    skip "no StatefulSet with a mehdb container in dist/*.yaml yet"
+  else
+    check "the synthesized StatefulSet pins the recorded reference ($reference)" \
+      test "$(sort -u <<<"$images")" = "$reference"
+  fi
+}
+
+# The images of the mehdb containers of the StatefulSets in dist/*.yaml.
+statefulset_images() {
+  (cd "$REPO_ROOT" && node -e '
+    const fs = require("fs");
+    let YAML; try { YAML = require("yaml"); } catch { process.exit(0); }
+    for (const f of fs.readdirSync("dist").filter((f) => /\.ya?ml$/.test(f))) {
+      for (const doc of YAML.parseAllDocuments(fs.readFileSync("dist/" + f, "utf8"))) {
+        const o = doc.toJSON();
+        if (!o || o.kind !== "StatefulSet") continue;
+        for (const c of (o.spec.template.spec.containers || [])) {
+          if (/mehdb/.test(c.image)) console.log(c.image);
+        }
+      }
+    }' 2>/dev/null) || true
+}
+
+summary() {
+  echo
+  echo "image: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+  [ "$FAILED" = 0 ] || exit 1
+  exit 0
+}
+
+main() {
+  local start; start=$(now)
+  setup
+  phase_build
+  phase_image_config
+  phase_run
+  phase_restart
+  phase_registry_and_rebuild
+  phase_committed_record
+  log "container tests took $(since "$start") s"
+  summary
+}
+
+main

@@ -112,7 +112,7 @@ export async function createApp(config: Config, fs: StorageFs, log: Logger): Pro
       shuttingDown = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      store.wakeWaiters(); // long-polls answer now
+      feed.stop(); // long-polls answer now
       await follower?.stop();
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
       await Promise.race([closed, timeout]);

@@ -45,6 +45,7 @@ export function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse
   const method = req.method ?? 'GET';
   let route = 'other';
   res.on('finish', () => deps.counters.count(route, res.statusCode));
+  if (deps.shuttingDown()) res.setHeader('Connection', 'close');
 
   try {
     if (path.startsWith('/get/')) {
@@ -129,6 +130,10 @@ function getValue(deps: HttpDeps, key: string, res: ServerResponse): void {
   );
 }
 
+function continueIfAsked(req: IncomingMessage, res: ServerResponse): void {
+  if (String(req.headers.expect).toLowerCase() === '100-continue') res.writeContinue();
+}
+
 function redirectToLeader(deps: HttpDeps, path: string, req: IncomingMessage, res: ServerResponse): void {
   // The body is not read: close the connection if one was sent, the client re-sends it.
   const extra: Record<string, string> = { Location: deps.config.leaderUrl + path };
@@ -143,6 +148,7 @@ async function putValue(deps: HttpDeps, key: string, path: string, req: Incoming
   const max = deps.config.maxValueBytes;
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > max) return refuseAndClose(res, 413, 'value too large\n');
+  continueIfAsked(req, res);
   const body = await readBody(req, max);
   if (!body.ok) {
     if (body.reason === 'too-large') refuseAndClose(res, 413, 'value too large\n');
@@ -161,6 +167,7 @@ async function deleteValue(deps: HttpDeps, key: string, path: string, req: Incom
   if (!keyOrReply(deps, key, res, req)) return;
   if (deps.role === 'follower') return redirectToLeader(deps, path, req, res);
   if (hasBody(req)) {
+    continueIfAsked(req, res);
     const body = await readBody(req, 0);
     if (!body.ok) return body.reason === 'too-large' ? refuseAndClose(res, 413, 'no body expected\n') : undefined;
   }

@@ -15,6 +15,8 @@ export function createHttpServer(deps: HttpDeps): http.Server {
     },
     (req, res) => handle(deps, req, res),
   );
+  // Expect: 100-continue is answered by the route, after the key, the role and the size are checked.
+  server.on('checkContinue', (req, res) => handle(deps, req, res));
   // Idle sockets (including slow readers) go away; long-polls stay within this bound.
   server.setTimeout(config.replicationWaitMs + 30_000, (socket) => socket.destroy());
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {

@@ -13,6 +13,13 @@ import { CONTENT_TYPE, HDR_SEQ, HDR_STORE, MAX_BATCH_BYTES } from './wire';
  */
 export class LeaderFeed {
   readonly stats = { changeRequests: 0, snapshotsServed: 0, recordsSent: 0 };
+  private stopping = false;
+
+  /** From now on long-polls answer at once (shutdown). */
+  stop(): void {
+    this.stopping = true;
+    this.store.wakeWaiters();
+  }
 
   constructor(
     private readonly config: Config,
@@ -28,7 +35,7 @@ export class LeaderFeed {
     if (since === undefined || wait === undefined || (store !== null && !/^[0-9a-f]{32}$/.test(store))) {
       return void plain(res, 400, 'bad replication request\n');
     }
-    void this.serveChanges(req, res, since, Math.min(wait, this.config.replicationWaitMs), store).catch((err) => {
+    void this.serveChanges(req, res, since, this.stopping ? 0 : Math.min(wait, this.config.replicationWaitMs), store).catch((err) => {
       this.log.warn('replication response failed', { error: errText(err) });
       if (!res.headersSent) plain(res, 500, 'replication failed\n');
       else res.destroy();

@@ -173,36 +173,55 @@ phase_build() {
   log "built in $(since "$start") s"
 }
 
-# Copy the image to an OCI layout in the state dir: its manifest (gzip layers) is exactly what
-# a push sends, so its digest is the one a registry and a kubelet see.
-phase_digest() {
-  step "manifest digest"
-  local src
-  LAYOUT="$STATE_DIR/oci/mehdb"
-  rm -rf "$LAYOUT" && mkdir -p "$(dirname "$LAYOUT")"
-  if [ "$BUILDER" = docker ]; then
-    docker save -o "$STATE_DIR/tmp/docker-save.tar" "$IMAGE"
-    src="docker-archive:$STATE_DIR/tmp/docker-save.tar"
-  else
-    src="containers-storage:$IMAGE"
-  fi
-  skopeo --policy "$POLICY" copy --quiet --format oci "$src" "oci:$LAYOUT:$TAG" >&2
-  rm -f "$STATE_DIR/tmp/docker-save.tar"
-  DIGEST=$(oci_layout_digest "$LAYOUT")
-  REFERENCE="$IMAGE@$DIGEST"
-  COMPRESSED=$(node -e '
-    const fs = require("fs"), dir = process.argv[1];
-    const blob = (d) => dir + "/blobs/" + d.replace(":", "/");
-    const idx = JSON.parse(fs.readFileSync(dir + "/index.json", "utf8"));
-    const m = JSON.parse(fs.readFileSync(blob(idx.manifests[0].digest), "utf8"));
-    console.log(m.layers.reduce((n, l) => n + l.size, m.config.size));' "$LAYOUT")
-  # Unpacked: the layers' uncompressed tar streams (what `podman images` shows as SIZE).
-  UNPACKED=$(node -e '
+# The built image's ID (its config digest).
+image_id() {
+  case $BUILDER in
+    docker) docker image inspect --format '{{.Id}}' "$IMAGE" ;;
+    *) buildah inspect --type image --format '{{.FromImageID}}' "$IMAGE" ;;
+  esac
+}
+
+# "<compressed> <unpacked>" bytes of the image in an OCI layout: the manifest's blobs (config
+# and gzip layers), and the layers' uncompressed tar streams (what `podman images` shows).
+layout_sizes() {
+  node -e '
     const fs = require("fs"), zlib = require("zlib"), dir = process.argv[1];
     const blob = (d) => dir + "/blobs/" + d.replace(":", "/");
     const idx = JSON.parse(fs.readFileSync(dir + "/index.json", "utf8"));
     const m = JSON.parse(fs.readFileSync(blob(idx.manifests[0].digest), "utf8"));
-    console.log(m.layers.reduce((n, l) => n + zlib.gunzipSync(fs.readFileSync(blob(l.digest))).length, 0));' "$LAYOUT")
+    const compressed = m.layers.reduce((n, l) => n + l.size, m.config.size);
+    const unpacked = m.layers.reduce((n, l) => n + zlib.gunzipSync(fs.readFileSync(blob(l.digest))).length, 0);
+    console.log(compressed, unpacked);' "$1"
+}
+
+# Copy the image to an OCI layout in the state dir: its manifest (gzip layers) is exactly what
+# a push sends, so its digest is the one a registry and a kubelet see.
+phase_digest() {
+  step "manifest digest"
+  local src id key cache
+  LAYOUT="$STATE_DIR/oci/mehdb"
+  cache="$STATE_DIR/oci/mehdb.cache"
+  id=$(image_id)
+  # A warm build that changed nothing gives the same image ID: reuse the layout made for it.
+  key="$id $TAG $(skopeo --version)"
+  if [ -f "$cache" ] && [ "$(sed -n 1p "$cache")" = "$key" ] && [ -f "$LAYOUT/index.json" ]; then
+    read -r DIGEST COMPRESSED UNPACKED < <(sed -n 2p "$cache")
+    log "image ${id:0:12} unchanged: reusing $LAYOUT"
+  else
+    rm -rf "$LAYOUT" "$cache" && mkdir -p "$(dirname "$LAYOUT")"
+    if [ "$BUILDER" = docker ]; then
+      docker save -o "$STATE_DIR/tmp/docker-save.tar" "$IMAGE"
+      src="docker-archive:$STATE_DIR/tmp/docker-save.tar"
+    else
+      src="containers-storage:$IMAGE"
+    fi
+    skopeo --policy "$POLICY" copy --quiet --format oci "$src" "oci:$LAYOUT:$TAG" >&2
+    rm -f "$STATE_DIR/tmp/docker-save.tar"
+    DIGEST=$(oci_layout_digest "$LAYOUT")
+    read -r COMPRESSED UNPACKED < <(layout_sizes "$LAYOUT")
+    printf '%s\n%s %s %s\n' "$key" "$DIGEST" "$COMPRESSED" "$UNPACKED" >"$cache"
+  fi
+  REFERENCE="$IMAGE@$DIGEST"
   log "digest     $DIGEST"
   log "size       $(numfmt --to=iec-i --suffix=B "$COMPRESSED") compressed, $(numfmt --to=iec-i --suffix=B "$UNPACKED") unpacked ($(node -p 'process.argv[1] / 1e6' "$COMPRESSED") MB / $(node -p 'process.argv[1] / 1e6' "$UNPACKED") MB)"
 }

@@ -54,6 +54,19 @@ setup_state() {
   export TMPDIR="$state/tmp"
   STATE_DIR=$state
   POLICY="$state/policy.json"
+  lock_state
+}
+
+# One build at a time per state dir (a nested script of the same run holds the lock already).
+lock_state() {
+  [ "${MEHDB_IMAGE_LOCKED:-}" = "$STATE_DIR" ] && return 0
+  have flock || return 0
+  exec 9>"$STATE_DIR/lock"
+  if ! flock -n 9; then
+    log "waiting for another build using $STATE_DIR (at most 10 min)"
+    flock -w 600 9 || die "$STATE_DIR is still locked by another build"
+  fi
+  export MEHDB_IMAGE_LOCKED=$STATE_DIR
 }
 
 # The tools the scripts need; install them from Debian when missing and allowed

@@ -91,7 +91,7 @@ check_sources() {
   if [ -n "$GIT_REF" ]; then
     local snap="$STATE_DIR/src"
     rm -rf "$snap" && mkdir -p "$snap"
-    git -C "$REPO_ROOT" archive "$GIT_REF" datastore | tar -x -C "$snap"
+    git -C "$REPO_ROOT" -c tar.umask=0022 archive "$GIT_REF" datastore | tar -x -C "$snap"
     DATASTORE_DIR="$snap/datastore"
     log "sources: datastore/ at $GIT_REF ($(git -C "$REPO_ROOT" rev-parse --short "$GIT_REF"))"
   elif git -C "$REPO_ROOT" rev-parse --git-dir >/dev/null 2>&1 && [ "$DATASTORE_DIR" = "$REPO_ROOT/datastore" ]; then

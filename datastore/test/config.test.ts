@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config';
+
+describe('configuration from the environment', () => {
+  it('defaults: port 9876, bind 0.0.0.0, namespace default, host from the OS', () => {
+    const c = loadConfig({}, 'mehdb-0');
+    assert.equal(c.port, 9876);
+    assert.equal(c.bind, '0.0.0.0');
+    assert.equal(c.namespace, 'default');
+    assert.equal(c.host, 'mehdb-0');
+    assert.equal(c.role, 'leader');
+    assert.equal(c.leaderUrl, undefined);
+  });
+
+  it('role comes from the ordinal of any StatefulSet name, not the literal mehdb-0', () => {
+    assert.equal(loadConfig({ MEHDB_HOST: 'store-0' }, 'x').role, 'leader');
+    assert.equal(loadConfig({ MEHDB_HOST: 'store-2' }, 'x').role, 'follower');
+    assert.equal(loadConfig({}, 'laptop').role, 'leader', 'no ordinal: standalone leader');
+  });
+
+  it('the leader URL is derived from the StatefulSet, headless Service and namespace', () => {
+    const c = loadConfig({ MEHDB_HOST: 'db-store-3', MEHDB_NAMESPACE: 'prod', MEHDB_SERVICE: 'db-headless', MEHDB_PORT: '7000' }, 'x');
+    assert.equal(c.leaderUrl, 'http://db-store-0.db-headless.prod.svc.cluster.local:7000');
+    assert.equal(loadConfig({ MEHDB_HOST: 'mehdb-1' }, 'x').leaderUrl, 'http://mehdb-0.mehdb.default.svc.cluster.local:9876');
+    assert.equal(loadConfig({ MEHDB_HOST: 'mehdb-1', MEHDB_LEADER_URL: 'http://127.0.0.1:1234/' }, 'x').leaderUrl, 'http://127.0.0.1:1234');
+  });
+
+  it('bad values fail with a message naming the variable', () => {
+    const bad: Array<[Record<string, string>, RegExp]> = [
+      [{ MEHDB_PORT: '0' }, /MEHDB_PORT/],
+      [{ MEHDB_PORT: '9876x' }, /MEHDB_PORT/],
+      [{ MEHDB_NAMESPACE: 'Not_A_Label' }, /MEHDB_NAMESPACE/],
+      [{ MEHDB_LOG_LEVEL: 'loud' }, /MEHDB_LOG_LEVEL/],
+      [{ MEHDB_HOST: 'mehdb-1', MEHDB_LEADER_URL: 'ftp://x' }, /MEHDB_LEADER_URL/],
+      [{ MEHDB_MAX_VALUE_BYTES: '-5' }, /MEHDB_MAX_VALUE_BYTES/],
+      [{ MEHDB_COMPACT_RATIO: '2' }, /MEHDB_COMPACT_RATIO/],
+    ];
+    for (const [env, msg] of bad) assert.throws(() => loadConfig(env, 'mehdb-0'), (e: unknown) => e instanceof ConfigError && msg.test(e.message));
+  });
+});

@@ -285,20 +285,28 @@ phase_committed_record() {
   fi
 }
 
-# The images of the mehdb containers of the StatefulSets in dist/*.yaml.
+# The images of the mehdb containers of the StatefulSets in dist/*.yaml (parsed with the
+# repository's `yaml` package; a line scan of each document when node_modules is absent).
 statefulset_images() {
+  [ -d "$REPO_ROOT/dist" ] || return 0
   (cd "$REPO_ROOT" && node -e '
     const fs = require("fs");
-    let YAML; try { YAML = require("yaml"); } catch { process.exit(0); }
+    let YAML = null; try { YAML = require("yaml"); } catch {}
     for (const f of fs.readdirSync("dist").filter((f) => /\.ya?ml$/.test(f))) {
-      for (const doc of YAML.parseAllDocuments(fs.readFileSync("dist/" + f, "utf8"))) {
-        const o = doc.toJSON();
-        if (!o || o.kind !== "StatefulSet") continue;
-        for (const c of (o.spec.template.spec.containers || [])) {
-          if (/mehdb/.test(c.image)) console.log(c.image);
+      const text = fs.readFileSync("dist/" + f, "utf8");
+      if (YAML) {
+        for (const doc of YAML.parseAllDocuments(text)) {
+          const o = doc.toJSON();
+          if (!o || o.kind !== "StatefulSet") continue;
+          for (const c of o.spec.template.spec.containers || []) if (/mehdb/.test(c.image)) console.log(c.image);
+        }
+      } else {
+        for (const doc of text.split(/^---\s*$/m)) {
+          if (!/^kind: StatefulSet\s*$/m.test(doc)) continue;
+          for (const m of doc.matchAll(/^\s*(?:- )?image: ["\x27]?([^"\x27\s]+)/gm)) if (/mehdb/.test(m[1])) console.log(m[1]);
         }
       }
-    }' 2>/dev/null) || true
+    }')
 }
 
 summary() {

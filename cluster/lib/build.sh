@@ -1,0 +1,84 @@
+# Build phase of cluster/test-cluster.sh: builds the binaries of the three Go modules under
+# cluster/ into a cache outside the repository, keyed by the module's pinned versions and a hash
+# of its go.mod, go.sum and Go sources, so that a warm run only checks the cache.
+# Sourced by test-cluster.sh; expects CLUSTER_DIR, CACHE_ROOT and the log helpers.
+
+# mod_version DIR MODULE: the version DIR/go.mod requires of MODULE.
+mod_version() {
+  awk -v m="$2" '($1 == m && $2 ~ /^v/) {print $2; exit} ($1 == "require" && $2 == m) {print $3; exit}' "$1/go.mod"
+}
+K8S_VERSION=$(mod_version "$CLUSTER_DIR/k8s" k8s.io/kubernetes)
+KWOK_VERSION=$(mod_version "$CLUSTER_DIR/kwok" sigs.k8s.io/kwok)
+PROVLIB_VERSION=$(mod_version "$CLUSTER_DIR/provisioner" sigs.k8s.io/sig-storage-lib-external-provisioner/v13)
+ETCD_VERSION=$(mod_version "$CLUSTER_DIR/k8s" go.etcd.io/etcd/server/v3)
+
+# module_key DIR NAME VERSION: cache folder name for a module.
+module_key() {
+  local dir=$1 name=$2 version=$3 hash
+  hash=$( (cd "$dir" && go version && find . -name '*.go' -o -name 'go.mod' -o -name 'go.sum' | LC_ALL=C sort | xargs cat) \
+    | sha256sum | cut -c1-12)
+  printf '%s-%s-%s' "$name" "$version" "$hash"
+}
+
+# go_build_with_progress OUT_DIR LDFLAGS PACKAGE: one `go build`, printing a line every 30 s.
+go_build_with_progress() {
+  local out=$1 ldflags=$2 pkg=$3 start pid rc
+  start=$(date +%s)
+  log "  go build $pkg"
+  nice -n 10 go build -trimpath -buildvcs=false -ldflags "-s -w $ldflags" -o "$out/" "$pkg" \
+    >"$out/.build.log" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 5
+    if (( ($(date +%s) - start) % 30 < 5 )) && kill -0 "$pid" 2>/dev/null; then
+      log "    still building $(basename "$pkg") ($(( $(date +%s) - start ))s)"
+    fi
+  done
+  rc=0; wait "$pid" || rc=$?
+  if (( rc != 0 )); then
+    cat "$out/.build.log" >&2
+    die "go build $pkg failed (exit $rc); output above"
+  fi
+  log "    built $(basename "$pkg") in $(( $(date +%s) - start ))s"
+}
+
+# build_module DIR NAME VERSION LDFLAGS PACKAGE...: sets BIN_<NAME> to the cache's bin folder.
+build_module() {
+  local dir=$1 name=$2 version=$3 ldflags=$4; shift 4
+  local key bin start
+  key=$(module_key "$dir" "$name" "$version")
+  bin="$CACHE_ROOT/$key/bin"
+  if [[ -f "$CACHE_ROOT/$key/complete" ]]; then
+    log "$name $version: cached in $CACHE_ROOT/$key"
+  else
+    start=$(date +%s)
+    log "$name $version: building into $CACHE_ROOT/$key (first run on this machine; takes a while)"
+    rm -rf "$CACHE_ROOT/$key"
+    mkdir -p "$bin"
+    (cd "$dir" && log "  go mod download" && nice -n 10 go mod download) || die "go mod download failed in $dir"
+    local pkg
+    for pkg in "$@"; do
+      (cd "$dir" && go_build_with_progress "$bin" "$ldflags" "$pkg") || die "building $pkg failed"
+    done
+    rm -f "$bin/.build.log"
+    date -u +%FT%TZ >"$CACHE_ROOT/$key/complete"
+    log "$name $version: built in $(( $(date +%s) - start ))s"
+  fi
+  printf -v "BIN_${name//-/_}" '%s' "$bin"
+}
+
+build_all() {
+  command -v go >/dev/null || die "go is not on PATH (Go 1.26 is needed to build the control plane)"
+  mkdir -p "$CACHE_ROOT"
+  local vpkg=k8s.io/component-base/version minor=${K8S_VERSION#v1.}
+  minor=${minor%%.*}
+  local k8s_ldflags="-X $vpkg.gitVersion=$K8S_VERSION -X $vpkg.gitMajor=1 -X $vpkg.gitMinor=$minor -X $vpkg.gitTreeState=clean"
+  build_module "$CLUSTER_DIR/k8s" k8s "$K8S_VERSION" "$k8s_ldflags" \
+    ./cmd/etcd \
+    k8s.io/kubernetes/cmd/kube-apiserver \
+    k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler
+  build_module "$CLUSTER_DIR/kwok" kwok "$KWOK_VERSION" "" \
+    sigs.k8s.io/kwok/cmd/kwok ./cmd/kwok-stages
+  build_module "$CLUSTER_DIR/provisioner" provisioner "$PROVLIB_VERSION" "" .
+}

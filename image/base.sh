@@ -139,15 +139,31 @@ EOF
   bud "$ctx" "$BUILD_REF"
 }
 
+# What the bases are made of: node, its libraries, npm, the CA bundle and this script. A
+# change (say, a node update with the same version) rebuilds them.
+inputs_stamp() {
+  local node; node=$(readlink -f "$(command -v node)")
+  {
+    sha256sum "$node" "$0" "$IMAGE_DIR/lib.sh"
+    ldd "$node" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | xargs -r readlink -f | xargs -r sha256sum
+    node -p 'require(process.argv[1]).version' "$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")/package.json"
+    [ -f "$HOST_CA_BUNDLE" ] && sha256sum "$HOST_CA_BUNDLE"
+    echo "$NPM_REGISTRY $SOURCE_DATE_EPOCH"
+  } | sha256sum | cut -d' ' -f1
+}
+
 main() {
   ensure_tools buildah node
   setup_state "${STATE:-$(default_state_dir)}"
-  local start; start=$(now)
-  if [ "$FORCE" = 0 ] && image_exists "$RUNTIME_REF" && image_exists "$BUILD_REF"; then
-    log "base images already present in $STATE_DIR (use --force to rebuild)"
+  local start stamp; start=$(now)
+  stamp=$(inputs_stamp)
+  if [ "$FORCE" = 0 ] && image_exists "$RUNTIME_REF" && image_exists "$BUILD_REF" &&
+     [ "$(cat "$STATE_DIR/base/stamp" 2>/dev/null)" = "$stamp" ]; then
+    log "base images up to date in $STATE_DIR (use --force to rebuild)"
   else
     build_runtime_image
     build_build_image
+    echo "$stamp" >"$STATE_DIR/base/stamp"
   fi
   log "runtime base: $RUNTIME_REF  id $(buildah inspect --type image --format '{{.FromImageID}}' "$RUNTIME_REF" | cut -c1-12)"
   log "build base:   $BUILD_REF  id $(buildah inspect --type image --format '{{.FromImageID}}' "$BUILD_REF" | cut -c1-12)"

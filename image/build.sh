@@ -118,7 +118,7 @@ phase_prepare() {
   IMAGE="$REPOSITORY:$TAG"
   TS_VERSION=$(locked_version typescript)
   TYPES_NODE_VERSION=$(locked_version @types/node)
-  BUILD_ARGS=()
+  BUILD_ARGS=(--build-arg "MEHDB_VERSION=$(datastore_version)")
   [ -n "$TS_VERSION" ] && BUILD_ARGS+=(--build-arg "TYPESCRIPT_VERSION=$TS_VERSION")
   [ -n "$TYPES_NODE_VERSION" ] && BUILD_ARGS+=(--build-arg "TYPES_NODE_VERSION=$TYPES_NODE_VERSION")
   log "image $IMAGE, builder $BUILDER ($("$BUILDER" --version 2>/dev/null | head -1)), state $STATE_DIR"

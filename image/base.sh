@@ -97,7 +97,7 @@ make_build_rootfs() {
 # buildah bud from a Containerfile in a context dir, with fixed timestamps.
 bud() {
   local ctx=$1 ref=$2
-  buildah bud --isolation chroot --pull=never --layers=false --identity-label=false \
+  timeout 600 buildah bud --isolation chroot --pull=never --layers=false --identity-label=false \
     --signature-policy "$POLICY" --timestamp "$SOURCE_DATE_EPOCH" --format oci \
     -f "$ctx/Containerfile" -t "$ref" "$ctx" >&2
 }

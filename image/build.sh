@@ -45,6 +45,10 @@ NO_CACHE=0
 GIT_REF=""
 STATE=""
 REPOSITORY="$REPOSITORY_DEFAULT"
+# Every step is bounded: the image build (it fetches the compiler from the npm registry), and
+# each copy or registry call.
+BUILD_TIMEOUT=${MEHDB_IMAGE_BUILD_TIMEOUT:-900}
+COPY_TIMEOUT=${MEHDB_IMAGE_COPY_TIMEOUT:-300}
 
 parse_args() {
   while [ $# -gt 0 ]; do
@@ -154,19 +158,19 @@ phase_build() {
   BUILD_ARGS+=(--build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "BUILD_IMAGE=$BUILD_IMAGE")
   case $BUILDER in
     buildah)
-      buildah bud --isolation chroot --layers "${cache[@]}" --pull="$( [ "$PULL" = never ] && echo never || echo missing)" \
+      timeout "$BUILD_TIMEOUT" buildah bud --isolation chroot --layers "${cache[@]}" --pull="$( [ "$PULL" = never ] && echo never || echo missing)" \
         --identity-label=false --timestamp "$SOURCE_DATE_EPOCH" --format oci \
         --signature-policy "$POLICY" "${BUILD_ARGS[@]}" \
         -f "$DATASTORE_DIR/Dockerfile" -t "$IMAGE" "$DATASTORE_DIR" >&2 ;;
     podman)
-      podman build --isolation chroot --layers "${cache[@]}" --pull="$( [ "$PULL" = never ] && echo never || echo missing)" \
+      timeout "$BUILD_TIMEOUT" podman build --isolation chroot --layers "${cache[@]}" --pull="$( [ "$PULL" = never ] && echo never || echo missing)" \
         --identity-label=false --timestamp "$SOURCE_DATE_EPOCH" --format oci \
         --signature-policy "$POLICY" "${BUILD_ARGS[@]}" \
         -f "$DATASTORE_DIR/Dockerfile" -t "$IMAGE" "$DATASTORE_DIR" >&2 ;;
     docker)
       # BuildKit honours SOURCE_DATE_EPOCH for the config's timestamps; the legacy builder
       # does not, so docker builds need not be reproducible.
-      SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH docker build "${cache[@]}" --build-arg SOURCE_DATE_EPOCH \
+      SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH timeout "$BUILD_TIMEOUT" docker build "${cache[@]}" --build-arg SOURCE_DATE_EPOCH \
         "${BUILD_ARGS[@]}" -f "$DATASTORE_DIR/Dockerfile" -t "$IMAGE" "$DATASTORE_DIR" >&2 ;;
     *) die "unknown builder $BUILDER" ;;
   esac
@@ -210,12 +214,12 @@ phase_digest() {
   else
     rm -rf "$LAYOUT" "$cache" && mkdir -p "$(dirname "$LAYOUT")"
     if [ "$BUILDER" = docker ]; then
-      docker save -o "$STATE_DIR/tmp/docker-save.tar" "$IMAGE"
+      timeout "$COPY_TIMEOUT" docker save -o "$STATE_DIR/tmp/docker-save.tar" "$IMAGE"
       src="docker-archive:$STATE_DIR/tmp/docker-save.tar"
     else
       src="containers-storage:$IMAGE"
     fi
-    skopeo --policy "$POLICY" copy --quiet --format oci "$src" "oci:$LAYOUT:$TAG" >&2
+    timeout "$COPY_TIMEOUT" skopeo --policy "$POLICY" copy --quiet --format oci "$src" "oci:$LAYOUT:$TAG" >&2
     rm -f "$STATE_DIR/tmp/docker-save.tar"
     DIGEST=$(oci_layout_digest "$LAYOUT")
     read -r COMPRESSED UNPACKED < <(layout_sizes "$LAYOUT")
@@ -251,9 +255,9 @@ phase_push() {
   step "push $PUSH:$TAG"
   local tls=() got
   case $PUSH in 127.*|localhost*|\[::1\]*) tls=(--dest-tls-verify=false) ;; esac
-  skopeo --policy "$POLICY" copy --quiet "${tls[@]}" "oci:$LAYOUT:$TAG" "docker://$PUSH:$TAG" >&2
+  timeout "$COPY_TIMEOUT" skopeo --policy "$POLICY" copy --quiet "${tls[@]}" "oci:$LAYOUT:$TAG" "docker://$PUSH:$TAG" >&2
   [ ${#tls[@]} -gt 0 ] && tls=(--tls-verify=false)
-  got=$(skopeo inspect "${tls[@]}" --format '{{.Digest}}' "docker://$PUSH:$TAG")
+  got=$(timeout "$COPY_TIMEOUT" skopeo inspect "${tls[@]}" --format '{{.Digest}}' "docker://$PUSH:$TAG")
   [ "$got" = "$DIGEST" ] || die "the registry reports $got for $PUSH:$TAG, the build $DIGEST"
   log "pushed: $PUSH:$TAG@$got"
 }
@@ -262,13 +266,13 @@ phase_archives() {
   if [ -n "$OCI_ARCHIVE" ]; then
     step "oci-archive $OCI_ARCHIVE"
     rm -f "$(abs_path "$OCI_ARCHIVE")"
-    skopeo --policy "$POLICY" copy --quiet "oci:$LAYOUT:$TAG" "oci-archive:$(abs_path "$OCI_ARCHIVE"):$IMAGE" >&2
+    timeout "$COPY_TIMEOUT" skopeo --policy "$POLICY" copy --quiet "oci:$LAYOUT:$TAG" "oci-archive:$(abs_path "$OCI_ARCHIVE"):$IMAGE" >&2
     log "load with: podman load -i $OCI_ARCHIVE, or kind load image-archive $OCI_ARCHIVE"
   fi
   if [ -n "$DOCKER_ARCHIVE" ]; then
     step "docker-archive $DOCKER_ARCHIVE"
     rm -f "$(abs_path "$DOCKER_ARCHIVE")"
-    skopeo --policy "$POLICY" copy --quiet "oci:$LAYOUT:$TAG" "docker-archive:$(abs_path "$DOCKER_ARCHIVE"):$IMAGE" >&2
+    timeout "$COPY_TIMEOUT" skopeo --policy "$POLICY" copy --quiet "oci:$LAYOUT:$TAG" "docker-archive:$(abs_path "$DOCKER_ARCHIVE"):$IMAGE" >&2
     log "load with: docker load -i $DOCKER_ARCHIVE, or podman load -i $DOCKER_ARCHIVE"
   fi
 }

@@ -77,8 +77,8 @@ ensure_tools() {
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "${MEHDB_IMAGE_INSTALL:-0}" = 1 ] && [ "$(id -u)" = 0 ] && have apt-get; then
     step "installing Debian packages (missing: ${missing[*]})"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    timeout 600 env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    timeout 900 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
       podman buildah runc umoci skopeo docker-registry >&2
     for t in "${missing[@]}"; do have "$t" || die "still missing after apt-get: $t"; done
   else

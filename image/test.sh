@@ -103,7 +103,7 @@ json_field() { node -p 'require(process.argv[1])[process.argv[2]]' "$1" "$2"; }
 phase_build() {
   step "build (fresh store: local base, then the image)"
   local start; start=$(now)
-  if REFERENCE=$("$IMAGE_DIR/build.sh" --state-dir "$STATE_DIR" --record "$STATE/record-1.json" \
+  if REFERENCE=$(timeout 1500 "$IMAGE_DIR/build.sh" --state-dir "$STATE_DIR" --record "$STATE/record-1.json" \
       --oci-archive "$STATE/mehdb.oci.tar"); then
     pass "npm run image builds $REFERENCE (cold, $(since "$start") s)"
   else
@@ -117,9 +117,9 @@ phase_build() {
 phase_image_config() {
   step "image configuration"
   local user env entry
-  user=$(podman image inspect --format '{{.Config.User}}' "$IMAGE")
-  env=$(podman image inspect --format '{{range .Config.Env}}{{.}} {{end}}' "$IMAGE")
-  entry=$(podman image inspect --format '{{json .Config.Entrypoint}}' "$IMAGE")
+  user=$(timeout 60 podman image inspect --format '{{.Config.User}}' "$IMAGE")
+  env=$(timeout 60 podman image inspect --format '{{range .Config.Env}}{{.}} {{end}}' "$IMAGE")
+  entry=$(timeout 60 podman image inspect --format '{{json .Config.Entrypoint}}' "$IMAGE")
   check "runs as the numeric non-root user 65532:65532 (image user: $user)" test "$user" = 65532:65532
   check "MEHDB_DATADIR defaults to /mehdbdata" grep -q 'MEHDB_DATADIR=/mehdbdata' <<<"$env"
   check "entrypoint is node with the compiled server: $entry" \
@@ -152,8 +152,8 @@ phase_run() {
   step "leader and follower in podman (runc): non-root, read-only root, data volumes"
   LEADER_PORT=$(free_port)
   FOLLOWER_PORT=$(free_port)
-  podman volume create mehdb-test-data-0 >/dev/null
-  podman volume create mehdb-test-data-1 >/dev/null
+  timeout 60 podman volume create mehdb-test-data-0 >/dev/null
+  timeout 60 podman volume create mehdb-test-data-1 >/dev/null
   run_node 0 "$LEADER_PORT"
   if wait_for "$WAIT_SECONDS" status_is "$LEADER_PORT" leader; then
     pass "leader: GET /status answers leader (read-only root, user 65532, no capabilities)"
@@ -180,10 +180,10 @@ phase_run() {
   fi
 
   local written mnt
-  written=$( (podman diff --format '{{.Path}}' mehdb-test-0; podman diff --format '{{.Path}}' mehdb-test-1) 2>/dev/null |
+  written=$( (timeout 60 podman diff --format '{{.Path}}' mehdb-test-0; timeout 60 podman diff --format '{{.Path}}' mehdb-test-1) 2>/dev/null |
     grep -v -x -E '/etc|/etc/(hosts|hostname|resolv\.conf)|/run|/run/\.containerenv|/mehdbdata' || true)
   check "nothing written outside /mehdbdata${written:+: $written}" test -z "$written"
-  mnt=$(podman volume inspect --format '{{.Mountpoint}}' mehdb-test-data-0)
+  mnt=$(timeout 60 podman volume inspect --format '{{.Mountpoint}}' mehdb-test-data-0)
   check "the leader's data is on its volume, owned by 65532 ($(ls "$mnt" | tr '\n' ' '))" \
     bash -c '[ -n "$(ls -A "$1")" ] && [ "$(stat -c %u "$1")" = 65532 ]' _ "$mnt"
 }
@@ -238,7 +238,7 @@ phase_registry_and_rebuild() {
   step "second build in a fresh store (cold, no cache), pushed to docker-registry on $REGISTRY"
   check "docker-registry serves on $REGISTRY" start_registry
   local start; start=$(now)
-  if "$IMAGE_DIR/build.sh" --state-dir "$STATE/store2" --no-cache --record "$STATE/record-2.json" \
+  if timeout 1500 "$IMAGE_DIR/build.sh" --state-dir "$STATE/store2" --no-cache --record "$STATE/record-2.json" \
       --push "$REGISTRY/mehdb" >/dev/null; then
     pass "second build and push ($(since "$start") s)"
   else
@@ -249,7 +249,7 @@ phase_registry_and_rebuild() {
   local digest2 pushed
   digest2=$(json_field "$STATE/record-2.json" digest 2>/dev/null || echo none)
   check "two builds give one digest ($DIGEST)" test "$digest2" = "$DIGEST"
-  pushed=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REGISTRY/mehdb:$(json_field "$STATE/record-1.json" tag)" || echo none)
+  pushed=$(timeout 120 skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REGISTRY/mehdb:$(json_field "$STATE/record-1.json" tag)" || echo none)
   check "skopeo inspect of the pushed image shows the recorded digest ($pushed)" test "$pushed" = "$DIGEST"
   check "podman pulls $REGISTRY/mehdb@$DIGEST by digest" \
     bash -c 'timeout 120 podman pull --tls-verify=false -q "$1" >/dev/null' _ "$REGISTRY/mehdb@$DIGEST"

@@ -280,8 +280,13 @@ phase_committed_record() {
   if [ -z "$images" ]; then
     skip "no StatefulSet with a mehdb container in dist/*.yaml yet"
   else
-    check "the synthesized StatefulSet pins the recorded reference ($reference)" \
-      test "$(sort -u <<<"$images")" = "$reference"
+    images=$(sort -u <<<"$images" | tr '\n' ' ' | sed 's/ $//')
+    if [ "$images" = "$reference" ]; then
+      pass "the synthesized StatefulSet pins the recorded reference ($reference)"
+    else
+      fail "the synthesized StatefulSet pins the recorded reference: dist/ has $images, the record $reference.
+       Run \`npm run synth\` and commit dist/."
+    fi
   fi
 }
 

@@ -112,8 +112,13 @@ check_sources() {
 
 phase_prepare() {
   step "prepare"
+  # As root with apt-get, install the Debian tools when no builder is there (MEHDB_IMAGE_INSTALL=0
+  # to forbid): `npm run image` then works on a fresh machine too.
+  if [ -z "$BUILDER" ] && [ -z "${MEHDB_IMAGE_BUILDER:-}" ] && ! have buildah && ! have podman; then
+    MEHDB_IMAGE_INSTALL=${MEHDB_IMAGE_INSTALL:-1} ensure_tools buildah skopeo
+  fi
   BUILDER=${BUILDER:-$(MEHDB_IMAGE_BUILDER=${MEHDB_IMAGE_BUILDER:-} pick_builder)}
-  ensure_tools "$BUILDER" skopeo node
+  MEHDB_IMAGE_INSTALL=${MEHDB_IMAGE_INSTALL:-1} ensure_tools "$BUILDER" skopeo node
   setup_state "${STATE:-$(default_state_dir)}"
   check_sources
   [ -f "$DATASTORE_DIR/Dockerfile" ] || die "no $DATASTORE_DIR/Dockerfile"

@@ -70,7 +70,7 @@ lock_state() {
 }
 
 # The tools the scripts need; install them from Debian when missing and allowed
-# (MEHDB_IMAGE_INSTALL=1, as the tests do; `npm run image` only tells what is missing).
+# (MEHDB_IMAGE_INSTALL=1: the tests, and `npm run image` as root unless MEHDB_IMAGE_INSTALL=0).
 ensure_tools() {
   local missing=() t
   for t in "$@"; do have "$t" || missing+=("$t"); done

@@ -80,5 +80,5 @@ build_all() {
     k8s.io/kubernetes/cmd/kube-scheduler
   build_module "$CLUSTER_DIR/kwok" kwok "$KWOK_VERSION" "" \
     sigs.k8s.io/kwok/cmd/kwok ./cmd/kwok-stages
-  build_module "$CLUSTER_DIR/provisioner" provisioner "$PROVLIB_VERSION" "" .
+  build_module "$CLUSTER_DIR/provisioner" provisioner "$PROVLIB_VERSION" "" ./cmd/nfs-provisioner
 }

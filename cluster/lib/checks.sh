@@ -14,9 +14,11 @@ expect() {
 }
 
 # check_within TIMEOUT_S DESCRIPTION CMD...: passes when CMD succeeds within the timeout.
+# Always returns 0 (the script runs under set -e); CHECK_OK tells whether it passed.
+CHECK_OK=0
 check_within() {
   local timeout=$1 what=$2; shift 2
-  if wait_for "$timeout" "$what" "$@"; then pass "$what"; else fail "$what (not within ${timeout}s)"; return 1; fi
+  if wait_for "$timeout" "$what" "$@"; then pass "$what"; CHECK_OK=1; else fail "$what (not within ${timeout}s)"; CHECK_OK=0; fi
 }
 
 jget() { kubectl get "$@" -o json 2>/dev/null; }
@@ -38,7 +40,9 @@ pod_unschedulable() {
 }
 pod_scheduled() { [[ -n "$(kubectl get pod "$1" -n "$NS" -o jsonpath='{.spec.nodeName}' 2>/dev/null)" ]]; }
 deployment_available() {
-  [[ "$(kubectl get deployment "$1" -n "$2" -o jsonpath='{.status.conditions[?(@.type=="Available")].status}' 2>/dev/null)" == True ]]
+  local j; j=$(jget deployment "$1" -n "$2") || return 1
+  jq -e '(.status.conditions[]? | select(.type == "Available") | .status == "True")
+         and (.status.readyReplicas // 0) == .spec.replicas' <<<"$j" >/dev/null
 }
 none_left() { [[ -z "$(kubectl get -f "$1" --ignore-not-found -o name 2>/dev/null)" ]]; }
 no_pvcs_left() { [[ -z "$(kubectl get pvc -n "$NS" -o name 2>/dev/null)" ]]; }
@@ -48,7 +52,8 @@ namespace_gone() { ! kubectl get namespace "$1" >/dev/null 2>&1; }
 # check_claim N: data-mehdb-N Bound, 1Gi, RWX, nfs-dynamic, and its PV as the course shows it.
 check_claim() {
   local claim=data-mehdb-$1 j pv pvj
-  check_within 90 "claim $claim Bound" pvc_bound "$claim" || return 0
+  check_within 90 "claim $claim Bound" pvc_bound "$claim"
+  (( CHECK_OK )) || return 0
   j=$(jget pvc "$claim" -n "$NS")
   expect "$claim capacity" 1Gi "$(jq -r '.status.capacity.storage' <<<"$j")"
   expect "$claim access modes" ReadWriteMany "$(jq -r '.status.accessModes | join(",")' <<<"$j")"
@@ -67,6 +72,11 @@ start_provisioner() {
   start_proc "provisioner-$CURRENT_PRESET" "$BIN_provisioner/nfs-provisioner" \
     -kubeconfig="$WORK/provisioner.kubeconfig" -provisioner="$PROVISIONER_NAME" \
     -server-hostname=127.0.0.1 -export-dir="$WORK/export/$CURRENT_PRESET"
+  sleep 1
+  if ! kill -0 "${PIDS[-1]%%:*}" 2>/dev/null; then
+    tail -n 20 "$WORK/logs/provisioner-$CURRENT_PRESET.log" >&2
+    fail "provisioner exited at start (log above)"
+  fi
 }
 
 # check_rbac: the provisioner's ServiceAccount may do what the NFS provisioner does.
@@ -137,7 +147,7 @@ run_preset() {
     pod_node=$(kubectl get pods -n "$PROV_NS" -o json \
       | jq -r --arg d "$PROV_DEPLOY" '[.items[] | select(.metadata.ownerReferences[]?.name | startswith($d + "-")) | .spec.nodeName][0] // ""')
     node_ok=$(jget node "$pod_node" | jq -r --argjson s "$selector" '[.metadata.labels as $l | $s | to_entries[] | $l[.key] == .value] | all')
-    expect "provisioner pod on a node matching nodeSelector $selector" true "${node_ok:-false} (node $pod_node)"
+    expect "provisioner pod on node '$pod_node' matching nodeSelector $selector" true "${node_ok:-false}"
     check_rbac
   else
     fail "no Deployment (the NFS provisioner) in $dir"
@@ -190,7 +200,7 @@ scale_to_three() {
   check_within 120 "pod mehdb-2 Running and Ready" pod_running_ready mehdb-2
   local nodes
   nodes=$(kubectl get pods -n "$NS" -l app=mehdb -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u | grep -c . || true)
-  [[ "$required" == *kubernetes.io/hostname* ]] && expect "mehdb pods on distinct nodes" 3 "$nodes"
+  if [[ "$required" == *kubernetes.io/hostname* ]]; then expect "mehdb pods on distinct nodes" 3 "$nodes"; fi
   kubectl get pods -o wide -n "$NS" | tee -a "$WORK/tables-$CURRENT_PRESET.txt"
 }
 

@@ -1,6 +1,6 @@
 // Command nfs-provisioner is a small out-of-cluster dynamic provisioner used
 // by `npm run test:cluster` in place of the NFS Ganesha provisioner, whose Go
-// module cannot be fetched on the CI machines (see ../README.md).
+// module cannot be fetched on the CI machines (see cluster/README.md).
 //
 // It speaks the same contract to the API server as the real one: it watches
 // PersistentVolumeClaims whose StorageClass names this provisioner

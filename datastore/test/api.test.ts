@@ -115,4 +115,31 @@ describe('configuration errors', () => {
   });
 });
 
+
+describe('graceful SIGTERM', () => {
+  it('stops accepting, finishes the request in flight, flushes, exits 0', async () => {
+    const net = await import('node:net');
+    const dataDir = tmpDir();
+    const node = await startNode({ host: 'mehdb-0', dataDir });
+    const sock = net.connect(node.opts.port, '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    let answer = '';
+    sock.on('data', (d) => (answer += d.toString()));
+    sock.write('PUT /set/inflight HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello');
+    await new Promise((r) => setTimeout(r, 200));
+    node.proc.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    await assert.rejects(request('GET', `${node.url}/status`, undefined, 2000), 'no new connections once stopping');
+    sock.write(' world');
+    const code = await node.exited;
+    sock.destroy();
+    assert.equal(code, 0);
+    assert.match(answer, /^HTTP\/1\.1 200/);
+    assert.match(answer, /WRITE completed$/);
+    const again = await startNode({ host: 'mehdb-0', dataDir });
+    assert.equal((await request('GET', `${again.url}/get/inflight`)).text, 'hello world');
+    assert.equal(await again.stop(), 0);
+  });
+});
+
 after(() => closeClients());

@@ -20,6 +20,7 @@ export function createHttpServer(deps: HttpDeps): http.Server {
   // Idle sockets (including slow readers) go away; long-polls stay within this bound.
   server.setTimeout(config.replicationWaitMs + 30_000, (socket) => socket.destroy());
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    deps.log.debug('malformed request', { code: err.code });
     if (!socket.writable) return void socket.destroy();
     const status =
       err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'

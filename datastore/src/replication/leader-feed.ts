@@ -64,7 +64,7 @@ export class LeaderFeed {
     while (n < entries.length && (n === 0 || bytes + entries[n].len <= MAX_BATCH_BYTES)) bytes += entries[n++].len;
     const picked = entries.slice(0, n);
     const seq = s.committedSeq;
-    const bufs = picked.length ? await s.readRecords(picked) : [];
+    const bufs = picked.length ? await s.recordsFor(picked) : [];
     this.stats.recordsSent += picked.length;
     res.writeHead(200, {
       'Content-Type': CONTENT_TYPE,

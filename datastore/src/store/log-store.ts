@@ -56,6 +56,9 @@ export interface StoreStats {
   snapshotsInstalled: number;
 }
 
+/** Bytes of recently committed records kept for the change stream. */
+const RECENT_BYTES = 8 << 20;
+
 /** Limits for reading our own files back: generous, so a lowered config limit never hides data. */
 const SCAN_LIMITS: DecodeLimits = { maxKeyBytes: 65535, maxValueBytes: 1 << 30 };
 
@@ -89,6 +92,10 @@ export class LogStore {
   private horizonValue = 0;
   private committed = 0;
   private lastAssigned = 0;
+
+  /** Encoded records of the latest commits, so the change stream rarely reads the disk. */
+  private readonly recent = new Map<number, Buffer>();
+  private recentBytes = 0;
 
   private pending: Pending[] = [];
   private flushing = false;
@@ -481,7 +488,7 @@ export class LogStore {
       }
       const data = batch.length === 1 ? batch[0].buf : Buffer.concat(batch.map((p) => p.buf), total);
       await seg.file.write(data, start);
-      await seg.file.datasync();
+      if (!seg.file.syncOnWrite) await seg.file.datasync();
     } catch (err) {
       this.opts.log.error('write failed', { error: errText(err), records: batch.length });
       for (const p of batch) p.reject(new StoreUnavailableError('write failed'));
@@ -514,11 +521,34 @@ export class LogStore {
         this.cache.delete(p.key);
       }
       this.feed.push(p.seq, p.key);
+      this.remember(p.seq, p.buf);
       p.resolve(existed);
     }
     this.committed = batch[batch.length - 1].seq;
     if (this.feed.length > 2 * this.index.size + 4096) this.rebuildFeed();
     for (const w of [...this.commitWaiters]) w();
+  }
+
+  private remember(seq: number, buf: Buffer): void {
+    this.recent.set(seq, buf);
+    this.recentBytes += buf.length;
+    while (this.recentBytes > RECENT_BYTES) {
+      const oldest = this.recent.entries().next();
+      if (oldest.done) break;
+      this.recent.delete(oldest.value[0]);
+      this.recentBytes -= oldest.value[1].length;
+    }
+  }
+
+  /** Encoded records for the change stream: from memory when recent, else from disk. */
+  async recordsFor(entries: IndexEntry[]): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    for (const e of entries) {
+      const b = this.recent.get(e.seq);
+      if (!b) return this.readRecords(entries);
+      out.push(b);
+    }
+    return out;
   }
 
   private async roll(): Promise<void> {
@@ -670,6 +700,8 @@ export class LogStore {
       this.segments.set(seg.id, seg);
       this.index.clear();
       this.cache.clear();
+      this.recent.clear();
+      this.recentBytes = 0;
       this.liveKeys = 0;
       for (const [key, e] of inst.entries) {
         this.index.set(key, e);

@@ -111,6 +111,13 @@ export class PowerLossFs implements StorageFs {
     this.durableLen.set(p, Math.max(this.durableLen.get(p) ?? 0, len));
   }
 
+  /** @internal an O_DSYNC write of `len` bytes at `pos` completed. */
+  markDurableWrite(p: string, pos: number, len: number): void {
+    if (this.crashed) return;
+    const d = this.durableLen.get(p) ?? 0;
+    if (pos <= d) this.durableLen.set(p, Math.max(d, pos + len));
+  }
+
   /** @internal a truncate below the durable length is not undone by a crash. */
   shrink(p: string, len: number): void {
     const d = this.durableLen.get(p);
@@ -168,8 +175,16 @@ class PowerLossFile implements StorageFile {
     public path: string,
   ) {}
 
+  get syncOnWrite(): boolean {
+    return this.real.syncOnWrite && !this.owner.disableSync;
+  }
+
   write(buf: Buffer, position: number): Promise<void> {
-    return this.owner.run(() => this.real.write(buf, position));
+    return this.owner.run(async () => {
+      await this.real.write(buf, position);
+      // O_DSYNC: the write is durable when it returns (contiguous with what was durable before).
+      if (this.syncOnWrite) this.owner.markDurableWrite(this.path, position, buf.length);
+    });
   }
   read(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
     return this.owner.run(() => this.real.read(buf, offset, length, position));

@@ -176,8 +176,8 @@ export class LogStore {
           header = parseHeader(rec);
           headerBytes = rec.length;
         }
+        return false; // only the first record matters here
       }).catch(() => 0);
-      // scanSegment above may stop early on a short read window; only the first record matters.
       if (!header) {
         // Created but its header never became durable, so it never held an acknowledged write.
         log.warn('removing segment without a valid header', { segment: id, bytes: size });
@@ -207,10 +207,12 @@ export class LogStore {
       this.storeIdValue = header.store; // ascending ids: the newest header wins
       const size = seg.size;
       const end = await scanSegment(seg.file, size, SCAN_LIMITS, (rec, off) => {
-        if (off === 0) return; // the header
-        if (rec.type === TYPE_SEGMENT) throw new Error('unexpected header');
+        if (off === 0) return true; // the header
+        if (rec.type === TYPE_SEGMENT) return false; // only valid first: treat as damage
+        if (rec.key.length === 0 || (rec.type === TYPE_DEL && rec.value.length !== 0)) return false;
         this.stats.recoveredRecords++;
         this.indexRecord(seg, rec.type, rec.seq, rec.key, off, rec.length);
+        return true;
       });
       if (end < size) {
         // Torn or damaged tail: whatever follows was never acknowledged (acks follow fdatasync).

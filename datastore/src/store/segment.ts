@@ -52,14 +52,14 @@ export function parseHeader(rec: DecodedRecord): SegmentHeader | undefined {
 }
 
 /**
- * Reads records from the start of a segment file until the end or the first torn/corrupt
- * record. Returns the offset just past the last good record.
+ * Reads records from the start of a segment file until the end, the first torn/corrupt record,
+ * or a record `onRecord` refuses. Returns the offset just past the last good record.
  */
 export async function scanSegment(
   file: StorageFile,
   fileSize: number,
   limits: DecodeLimits,
-  onRecord: (rec: DecodedRecord, offset: number) => void,
+  onRecord: (rec: DecodedRecord, offset: number) => boolean | void,
 ): Promise<number> {
   let buf = Buffer.allocUnsafe(1 << 20);
   let bufStart = 0; // file offset of buf[0]
@@ -68,7 +68,7 @@ export async function scanSegment(
   for (;;) {
     const res = decodeRecord(buf.subarray(0, bufLen), pos - bufStart, limits);
     if (res.ok) {
-      onRecord(res.record, pos);
+      if (onRecord(res.record, pos) === false) return pos; // valid checksum, but not acceptable here
       pos += res.record.length;
       continue;
     }

@@ -137,7 +137,7 @@ describe('bad input corpus against a leader and a follower', () => {
     await sleep(200);
     const t0 = Date.now();
     for (let i = 0; i < 20; i++) assert.equal((await request('GET', `${leader.url}/get/abc`)).status, 200);
-    assert.ok(Date.now() - t0 < 2000, 'others are served meanwhile');
+    assert.ok(Date.now() - t0 < 5000, 'others are served meanwhile');
     const [h, b, i] = await Promise.all([slowHeaders, slowBody, idle]);
     for (const [name, r] of [['slow headers', h], ['slow body', b], ['idle connection', i]] as const) {
       assert.ok(r.closedAfterMs < 8000, `${name} closed by the server after ${r.closedAfterMs} ms`);

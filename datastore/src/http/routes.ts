@@ -44,6 +44,10 @@ export function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse
   const query = q < 0 ? '' : url.slice(q + 1);
   const method = req.method ?? 'GET';
   let route = 'other';
+  if (deps.log.enabled('debug')) {
+    const started = Date.now();
+    res.on('finish', () => deps.log.debug('request', { method, path: path.slice(0, 300), status: res.statusCode, ms: Date.now() - started }));
+  }
   res.on('finish', () => deps.counters.count(route, res.statusCode));
   if (deps.shuttingDown()) res.setHeader('Connection', 'close');
 

@@ -114,6 +114,10 @@ export class Follower {
       if (r.seq <= prev || r.seq > leaderSeq) throw new WireError('record out of order');
       prev = r.seq;
     }
+    if (records.length === 0 && leaderSeq > since) {
+      // The leader claims changes it does not send: never spin on that.
+      throw new WireError('leader is ahead but sent nothing');
+    }
     if (records.length) {
       await this.store.applyReplicated(records);
       this.stats.batches++;

@@ -274,9 +274,13 @@ export class LogStore {
     this.feed.reset(entries);
   }
 
-  private async createSegment(replaces: number[], tmp = false): Promise<Segment> {
+  private async createSegment(
+    replaces: number[],
+    tmp = false,
+    fields: { store: string; horizon: number } = { store: this.storeIdValue, horizon: this.horizonValue },
+  ): Promise<Segment> {
     const id = this.nextSegmentId++;
-    const header: SegmentHeader = { v: 1, store: this.storeIdValue, horizon: this.horizonValue, replaces };
+    const header: SegmentHeader = { v: 1, store: fields.store, horizon: fields.horizon, replaces };
     const rec = encodeRecord(TYPE_SEGMENT, 0, '', Buffer.from(JSON.stringify(header)));
     const finalPath = this.p(segmentName(id));
     const file = await this.opts.fs.open(tmp ? finalPath + '.tmp' : finalPath, 'create');
@@ -481,7 +485,7 @@ export class LogStore {
   private async commitBatch(batch: Pending[]): Promise<void> {
     let total = 0;
     for (const p of batch) total += p.buf.length;
-    let seg = this.active;
+    const seg = this.active;
     const start = seg.size;
     try {
       if (this.needRoll || (start + total > this.opts.segmentBytes && start > seg.headerBytes)) {
@@ -506,7 +510,6 @@ export class LogStore {
       }
       return;
     }
-    seg = this.active;
     seg.size = start + total;
     this.stats.batches++;
     this.stats.fsyncs++;
@@ -604,14 +607,7 @@ export class LogStore {
     }
     keep.sort((a, b) => a[1].seg - b[1].seg || a[1].off - b[1].off);
 
-    const savedHorizon = this.horizonValue;
-    this.horizonValue = horizon; // goes into the new header
-    let seg: Segment;
-    try {
-      seg = await this.createSegment([...ids], true);
-    } finally {
-      this.horizonValue = savedHorizon;
-    }
+    const seg = await this.createSegment([...ids], true, { store: this.storeIdValue, horizon });
     const newOffsets: number[] = [];
     try {
       let pos = seg.size;
@@ -671,16 +667,12 @@ export class LogStore {
     await this.idle();
     if (this.compacting) await this.compacting;
     this.exclusive++;
-    const savedStore = this.storeIdValue;
-    const savedHorizon = this.horizonValue;
-    this.storeIdValue = storeId;
-    this.horizonValue = seq;
     let seg: Segment;
     try {
-      seg = await this.createSegment([...this.segments.keys()], true);
-    } finally {
-      this.storeIdValue = savedStore;
-      this.horizonValue = savedHorizon;
+      seg = await this.createSegment([...this.segments.keys()], true, { store: storeId, horizon: seq });
+    } catch (err) {
+      this.exclusive--;
+      throw err;
     }
     return new SnapshotInstaller(this, seg, storeId, seq, (s, r) => this.finishInstall(s, r));
   }

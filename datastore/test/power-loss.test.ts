@@ -79,7 +79,7 @@ async function roundWithPowerCut(dataDir: string, seed: number, expect: Map<stri
   app.server.closeAllConnections();
   app.server.close();
   await Promise.all(writers);
-  return { acks, counts: pfs.counts };
+  return { acks, counts: pfs.counts, compactions: app.store.stats.compactions, rolls: app.store.info().segments };
 }
 
 /** Opens the data dir with the real file system (a reboot) and counts acknowledged writes missing. */
@@ -117,12 +117,14 @@ describe('power loss beneath the storage engine', () => {
     let lost = 0;
     let dropped = 0;
     let torn = 0;
+    let compactions = 0;
     const cuts = 5;
     for (let round = 0; round < cuts; round++) {
       const r = await roundWithPowerCut(dataDir, 1000 + round, expect, round);
       acked += r.acks;
       dropped += r.counts.droppedBytes;
       torn += r.counts.tornKept;
+      compactions += r.compactions;
       lost += await countLost(dataDir, expect);
     }
     // Finally a real process from the bin recovers the same directory and serves every key.
@@ -137,7 +139,7 @@ describe('power loss beneath the storage engine', () => {
     } finally {
       await node.stop();
     }
-    t.diagnostic(`power loss: cuts=${cuts} acknowledged=${acked} lost=${lost} servedWrong=${servedWrong} unsyncedBytesDropped=${dropped} tornTailsLeft=${torn}`);
+    t.diagnostic(`power loss: cuts=${cuts} acknowledged=${acked} lost=${lost} servedWrong=${servedWrong} unsyncedBytesDropped=${dropped} tornTailsLeft=${torn} compactionsDuringLoad=${compactions}`);
     assert.ok(acked > 500, `the load wrote (${acked})`);
     assert.ok(dropped > 0, 'the injector actually dropped unsynced data');
     assert.equal(lost, 0);

@@ -7,6 +7,22 @@ import { nodeFs } from '../src/store/file-system';
 import { LogStore, StoreOptions } from '../src/store/log-store';
 import { TYPE_PUT, encodeRecord } from '../src/store/record';
 import { tmpDir } from './support/cluster';
+import { PowerLossFs } from './support/power-loss-fs';
+
+/** Cuts the power at the first directory fsync after `arm()`: the rename before it is undone. */
+class CutAtDirSync extends PowerLossFs {
+  private armed = false;
+  arm(): void {
+    this.armed = true;
+  }
+  override async syncDir(dir: string): Promise<void> {
+    if (this.armed) {
+      await this.crash();
+      throw Object.assign(new Error('power lost'), { code: 'EIO' });
+    }
+    return super.syncDir(dir);
+  }
+}
 
 /** The storage engine on the real file system: recovery, torn tails, compaction. */
 const opts = (dataDir: string, extra: Partial<StoreOptions> = {}): StoreOptions => ({
@@ -113,5 +129,39 @@ describe('log store', () => {
     assert.ok(ch !== 'too-old');
     assert.deepEqual(ch.map((e) => [e.seq, e.deleted]), [[mark + 2, false], [mark + 3, true]]);
     await s.close();
+  });
+
+  it('installing a snapshot is all-or-nothing across a power cut', async () => {
+    const NEW_STORE = 'cd'.repeat(16);
+    for (const cut of ['while-writing', 'at-rename', 'after-commit'] as const) {
+      const dir = tmpDir();
+      let s = await LogStore.open(opts(dir));
+      for (let i = 0; i < 20; i++) await s.put(`old${i}`, Buffer.from(`o${i}`));
+      const oldStore = s.storeId;
+      await s.close();
+      const pfs = new CutAtDirSync(() => 0.5);
+      s = await LogStore.open(opts(dir, { fs: pfs }));
+      const inst = await s.beginInstall(NEW_STORE, 50);
+      await inst.add(Array.from({ length: 30 }, (_, i) => ({ type: TYPE_PUT, seq: i + 1, key: `new${i}`, value: Buffer.from(`n${i}`), length: 0 })));
+      if (cut === 'at-rename') {
+        pfs.arm();
+        await assert.rejects(inst.commit());
+      } else if (cut === 'after-commit') {
+        await inst.commit();
+        await pfs.crash();
+      } else await pfs.crash();
+      s = await LogStore.open(opts(dir));
+      if (cut === 'after-commit') {
+        assert.equal(s.storeId, NEW_STORE, cut);
+        assert.equal(s.committedSeq, 50, cut);
+        assert.deepEqual(s.keys(), Array.from({ length: 30 }, (_, i) => `new${i}`).sort(), cut);
+        assert.equal(await value(s, 'new7'), 'n7');
+      } else {
+        assert.equal(s.storeId, oldStore, cut);
+        assert.deepEqual(s.keys(), Array.from({ length: 20 }, (_, i) => `old${i}`).sort(), cut);
+        assert.equal(await value(s, 'old7'), 'o7');
+      }
+      await s.close();
+    }
   });
 });

@@ -1,11 +1,16 @@
-import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Logger, errText } from '../log';
 import { ChangeFeed } from './change-feed';
 import { StorageFs } from './file-system';
 import { DecodeLimits, DecodedRecord, TYPE_DEL, TYPE_PUT, TYPE_SEGMENT, encodeRecord } from './record';
-import { Segment, SegmentHeader, parseHeader, parseSegmentName, scanSegment, segmentName } from './segment';
+import { IndexEntry } from './index-entry';
+import { Segment, scanSegment } from './segment';
+import { SegmentFiles } from './segment-files';
+import { SnapshotInstaller } from './snapshot-installer';
 import { ValueCache } from './value-cache';
+
+export type { IndexEntry } from './index-entry';
+export { SnapshotInstaller } from './snapshot-installer';
 
 export interface StoreOptions {
   dataDir: string;
@@ -17,18 +22,6 @@ export interface StoreOptions {
   segmentBytes: number;
   compactRatio: number;
   compactMinBytes: number;
-}
-
-/** Where the latest record of a key lives. */
-export interface IndexEntry {
-  readonly seq: number;
-  readonly seg: number;
-  /** Offset of the record in its segment. */
-  readonly off: number;
-  /** Encoded record length. */
-  readonly len: number;
-  readonly keyLen: number;
-  readonly deleted: boolean;
 }
 
 export class StoreUnavailableError extends Error {}
@@ -82,11 +75,10 @@ export class LogStore {
   };
 
   private readonly index = new Map<string, IndexEntry>();
-  private readonly segments = new Map<number, Segment>();
+  private readonly files: SegmentFiles;
   private readonly feed = new ChangeFeed();
   private readonly cache: ValueCache;
   private active!: Segment;
-  private nextSegmentId = 1;
   private liveKeys = 0;
   private storeIdValue = '';
   private horizonValue = 0;
@@ -109,6 +101,7 @@ export class LogStore {
 
   private constructor(private readonly opts: StoreOptions) {
     this.cache = new ValueCache(opts.cacheBytes);
+    this.files = new SegmentFiles(opts.fs, opts.dataDir, opts.log);
   }
 
   static async open(opts: StoreOptions): Promise<LogStore> {
@@ -137,74 +130,22 @@ export class LogStore {
   info(): { segments: number; diskBytes: number; liveBytes: number; cacheBytes: number } {
     let diskBytes = 0;
     let liveBytes = 0;
-    for (const s of this.segments.values()) {
+    for (const s of this.files.all()) {
       diskBytes += s.size;
       liveBytes += s.live + s.headerBytes;
     }
-    return { segments: this.segments.size, diskBytes, liveBytes, cacheBytes: this.cache.size };
+    return { segments: this.files.count, diskBytes, liveBytes, cacheBytes: this.cache.size };
   }
 
   // ---------------------------------------------------------------- recovery
 
-  private p(name: string): string {
-    return path.join(this.opts.dataDir, name);
-  }
-
   private async recover(): Promise<void> {
-    const { fs, log } = this.opts;
-    await fs.mkdirp(this.opts.dataDir);
-    const names = await fs.list(this.opts.dataDir);
-    let removed = false;
-    for (const n of names) {
-      if (n.endsWith('.seg.tmp')) {
-        await fs.unlink(this.p(n)); // an unfinished compaction or snapshot install
-        removed = true;
-      }
-    }
-    const ids = names.map(parseSegmentName).filter((n): n is number => n !== undefined).sort((a, b) => a - b);
-    if (ids.length) this.nextSegmentId = ids[ids.length - 1] + 1;
-
-    // Open every segment and read its header.
-    const opened: Array<{ seg: Segment; header: SegmentHeader }> = [];
-    for (const id of ids) {
-      const file = await fs.open(this.p(segmentName(id)), 'readwrite');
-      const size = await file.size();
-      let header: SegmentHeader | undefined;
-      let headerBytes = 0;
-      await scanSegment(file, Math.min(size, 1 << 20), SCAN_LIMITS, (rec, off) => {
-        if (off === 0 && rec.type === TYPE_SEGMENT) {
-          header = parseHeader(rec);
-          headerBytes = rec.length;
-        }
-        return false; // only the first record matters here
-      }).catch(() => 0);
-      if (!header) {
-        // Created but its header never became durable, so it never held an acknowledged write.
-        log.warn('removing segment without a valid header', { segment: id, bytes: size });
-        await file.close();
-        await fs.unlink(this.p(segmentName(id)));
-        removed = true;
-        continue;
-      }
-      const seg: Segment = { id, path: this.p(segmentName(id)), file, size, headerBytes, live: 0, pins: 0, retired: false };
-      opened.push({ seg, header });
-    }
-    // Segments superseded by a finished compaction or snapshot install.
-    const replaced = new Set<number>();
-    for (const o of opened) for (const r of o.header.replaces) replaced.add(r);
-    const kept: typeof opened = [];
-    for (const o of opened) {
-      if (replaced.has(o.seg.id)) {
-        await o.seg.file.close();
-        await fs.unlink(o.seg.path);
-        removed = true;
-      } else kept.push(o);
-    }
-    if (removed) await fs.syncDir(this.opts.dataDir);
-
+    const { log } = this.opts;
+    const kept = await this.files.openExisting(SCAN_LIMITS);
     for (const { seg, header } of kept) {
       this.horizonValue = Math.max(this.horizonValue, header.horizon);
       this.storeIdValue = header.store; // ascending ids: the newest header wins
+      this.files.add(seg);
       const size = seg.size;
       const end = await scanSegment(seg.file, size, SCAN_LIMITS, (rec, off) => {
         if (off === 0) return true; // the header
@@ -215,14 +156,11 @@ export class LogStore {
         return true;
       });
       if (end < size) {
-        // Torn or damaged tail: whatever follows was never acknowledged (acks follow fdatasync).
+        // Torn or damaged tail: whatever follows was never acknowledged (acks follow the sync).
         log.warn('dropping torn segment tail', { segment: seg.id, validBytes: end, droppedBytes: size - end });
         this.stats.tornBytesDropped += size - end;
-        await seg.file.truncate(end);
-        await seg.file.datasync();
-        seg.size = end;
+        await this.files.truncate(seg, end);
       }
-      this.segments.set(seg.id, seg);
     }
     if (!this.storeIdValue) this.storeIdValue = randomBytes(16).toString('hex');
 
@@ -231,22 +169,13 @@ export class LogStore {
     this.committed = this.lastAssigned = maxSeq;
     this.rebuildFeed();
 
-    this.active = await this.createSegment([]);
+    await this.roll();
     // Segments that hold only a header carry nothing the new active segment's header does not.
-    let dropped = false;
-    for (const seg of [...this.segments.values()]) {
-      if (seg !== this.active && seg.size <= seg.headerBytes) {
-        this.segments.delete(seg.id);
-        await seg.file.close();
-        await fs.unlink(seg.path);
-        dropped = true;
-      }
-    }
-    if (dropped) await fs.syncDir(this.opts.dataDir);
+    await this.files.retire(this.files.all().filter((seg) => seg !== this.active && seg.size <= seg.headerBytes));
     log.info('store opened', {
       keys: this.liveKeys,
       seq: this.committed,
-      segments: this.segments.size,
+      segments: this.files.count,
       recoveredRecords: this.stats.recoveredRecords,
       tornBytesDropped: this.stats.tornBytesDropped,
     });
@@ -256,7 +185,7 @@ export class LogStore {
     const prev = this.index.get(key);
     if (prev && prev.seq >= seq) return false;
     if (prev) {
-      const ps = this.segments.get(prev.seg) ?? (prev.seg === seg.id ? seg : undefined);
+      const ps = this.files.get(prev.seg) ?? (prev.seg === seg.id ? seg : undefined);
       if (ps) ps.live -= prev.len;
       if (!prev.deleted) this.liveKeys--;
     }
@@ -272,24 +201,6 @@ export class LogStore {
     for (const [key, e] of this.index) entries.push({ seq: e.seq, key });
     entries.sort((a, b) => a.seq - b.seq);
     this.feed.reset(entries);
-  }
-
-  private async createSegment(
-    replaces: number[],
-    tmp = false,
-    fields: { store: string; horizon: number } = { store: this.storeIdValue, horizon: this.horizonValue },
-  ): Promise<Segment> {
-    const id = this.nextSegmentId++;
-    const header: SegmentHeader = { v: 1, store: fields.store, horizon: fields.horizon, replaces };
-    const rec = encodeRecord(TYPE_SEGMENT, 0, '', Buffer.from(JSON.stringify(header)));
-    const finalPath = this.p(segmentName(id));
-    const file = await this.opts.fs.open(tmp ? finalPath + '.tmp' : finalPath, 'create');
-    await file.write(rec, 0);
-    await file.datasync();
-    if (!tmp) await this.opts.fs.syncDir(this.opts.dataDir);
-    const seg: Segment = { id, path: finalPath, file, size: rec.length, headerBytes: rec.length, live: 0, pins: 0, retired: false };
-    if (!tmp) this.segments.set(id, seg);
-    return seg;
   }
 
   // ---------------------------------------------------------------- reads
@@ -309,7 +220,7 @@ export class LogStore {
   }
 
   private async readValue(key: string, e: IndexEntry): Promise<Buffer | undefined> {
-    const seg = this.pin(e.seg);
+    const seg = this.files.pin(e.seg);
     try {
       const valLen = e.len - 20 - e.keyLen;
       const buf = Buffer.allocUnsafe(valLen);
@@ -319,7 +230,7 @@ export class LogStore {
       if (this.index.get(key) === e) this.cache.set(key, buf);
       return buf;
     } finally {
-      this.unpin(seg);
+      this.files.unpin(seg);
     }
   }
 
@@ -329,25 +240,14 @@ export class LogStore {
     return out.sort();
   }
 
-  private pin(id: number): Segment {
-    const seg = this.segments.get(id);
-    if (!seg) throw new StoreUnavailableError('segment gone');
-    seg.pins++;
-    return seg;
-  }
-
-  private unpin(seg: Segment): void {
-    seg.pins--;
-    if (seg.retired && seg.pins === 0) seg.file.close().catch(() => undefined);
-  }
-
   /**
    * Raw encoded records for the given entries (as stored: checksummed, replication-ready).
    * Adjacent records are read with one call.
    */
   async readRecords(entries: IndexEntry[]): Promise<Buffer[]> {
-    const segs = entries.map((e) => this.pin(e.seg)); // pin synchronously, before any await
+    const segs: Segment[] = [];
     try {
+      for (const e of entries) segs.push(this.files.pin(e.seg)); // synchronously, before any await
       const out: Buffer[] = [];
       let i = 0;
       while (i < entries.length) {
@@ -366,7 +266,7 @@ export class LogStore {
       }
       return out;
     } finally {
-      for (const s of segs) this.unpin(s);
+      for (const s of segs) this.files.unpin(s);
     }
   }
 
@@ -557,7 +457,7 @@ export class LogStore {
   }
 
   private async roll(): Promise<void> {
-    this.active = await this.createSegment([]);
+    this.active = await this.files.create({ store: this.storeIdValue, horizon: this.horizonValue }, [], false);
     this.needRoll = false;
   }
 
@@ -567,7 +467,7 @@ export class LogStore {
     if (this.compacting || this.exclusive > 0 || this.closing || this.failure) return;
     let total = 0;
     let dead = 0;
-    for (const s of this.segments.values()) {
+    for (const s of this.files.all()) {
       if (s === this.active) continue;
       total += s.size - s.headerBytes;
       dead += s.size - s.headerBytes - s.live;
@@ -592,7 +492,7 @@ export class LogStore {
   }
 
   private async compact(): Promise<void> {
-    const sealed = [...this.segments.values()].filter((s) => s !== this.active);
+    const sealed = this.files.all().filter((s) => s !== this.active);
     if (sealed.length === 0) return;
     const ids = new Set(sealed.map((s) => s.id));
     const keep: Array<[string, IndexEntry]> = [];
@@ -607,7 +507,8 @@ export class LogStore {
     }
     keep.sort((a, b) => a[1].seg - b[1].seg || a[1].off - b[1].off);
 
-    const seg = await this.createSegment([...ids], true, { store: this.storeIdValue, horizon });
+    // Copy the live records into a new segment that says which ones it replaces.
+    const seg = await this.files.create({ store: this.storeIdValue, horizon }, [...ids], true);
     const newOffsets: number[] = [];
     try {
       let pos = seg.size;
@@ -619,25 +520,19 @@ export class LogStore {
           bytes += keep[i][1].len;
           i++;
         }
-        const bufs = await this.readRecords(chunk);
-        const data = Buffer.concat(bufs);
-        await seg.file.write(data, pos);
+        await seg.file.write(Buffer.concat(await this.readRecords(chunk)), pos);
         for (const e of chunk) {
           newOffsets.push(pos);
           pos += e.len;
         }
       }
       seg.size = pos;
-      await seg.file.datasync();
-      await this.opts.fs.rename(seg.path + '.tmp', seg.path);
-      await this.opts.fs.syncDir(this.opts.dataDir);
+      await this.files.publish(seg);
     } catch (err) {
-      await seg.file.close().catch(() => undefined);
-      await this.opts.fs.unlink(seg.path + '.tmp').catch(() => undefined);
+      await this.files.discard(seg);
       throw err;
     }
     // Swap: entries superseded meanwhile (by writes to the active segment) stay as they are.
-    this.segments.set(seg.id, seg);
     keep.forEach(([key, old], i) => {
       if (this.index.get(key) !== old) return;
       this.index.set(key, { ...old, seg: seg.id, off: newOffsets[i] });
@@ -645,13 +540,7 @@ export class LogStore {
     });
     for (const [key, old] of drop) if (this.index.get(key) === old) this.index.delete(key);
     this.horizonValue = Math.max(this.horizonValue, horizon);
-    for (const s of sealed) {
-      this.segments.delete(s.id);
-      s.retired = true;
-      if (s.pins === 0) await s.file.close().catch(() => undefined);
-      await this.opts.fs.unlink(s.path);
-    }
-    await this.opts.fs.syncDir(this.opts.dataDir);
+    await this.files.retire(sealed);
     this.stats.compactions++;
     this.opts.log.info('compaction done', { replaced: sealed.length, liveRecords: keep.length, tombstonesDropped: drop.length });
   }
@@ -669,29 +558,21 @@ export class LogStore {
     this.exclusive++;
     let seg: Segment;
     try {
-      seg = await this.createSegment([...this.segments.keys()], true, { store: storeId, horizon: seq });
+      seg = await this.files.create({ store: storeId, horizon: seq }, this.files.ids(), true);
     } catch (err) {
       this.exclusive--;
       throw err;
     }
-    return new SnapshotInstaller(this, seg, storeId, seq, (s, r) => this.finishInstall(s, r));
+    return new SnapshotInstaller(seg, storeId, seq, (inst, commit) => this.finishInstall(inst, commit));
   }
 
-  /** @internal */
   private async finishInstall(inst: SnapshotInstaller, commit: boolean): Promise<void> {
     const seg = inst.segment;
     try {
-      if (!commit) {
-        await seg.file.close().catch(() => undefined);
-        await this.opts.fs.unlink(seg.path + '.tmp').catch(() => undefined);
-        return;
-      }
-      await seg.file.datasync();
-      await this.opts.fs.rename(seg.path + '.tmp', seg.path);
-      await this.opts.fs.syncDir(this.opts.dataDir);
-      const old = [...this.segments.values()];
-      this.segments.clear();
-      this.segments.set(seg.id, seg);
+      if (!commit) return await this.files.discard(seg);
+      const old = this.files.all();
+      await this.files.publish(seg);
+      // From here on the new content is what a restart would find: switch over in memory.
       this.index.clear();
       this.cache.clear();
       this.recent.clear();
@@ -706,13 +587,8 @@ export class LogStore {
       this.horizonValue = inst.seq;
       this.committed = this.lastAssigned = inst.seq;
       this.rebuildFeed();
-      this.active = await this.createSegment([]);
-      for (const s of old) {
-        s.retired = true;
-        if (s.pins === 0) await s.file.close().catch(() => undefined);
-        await this.opts.fs.unlink(s.path);
-      }
-      await this.opts.fs.syncDir(this.opts.dataDir);
+      await this.roll();
+      await this.files.retire(old);
       this.stats.snapshotsInstalled++;
       for (const w of [...this.commitWaiters]) w();
     } finally {
@@ -734,51 +610,6 @@ export class LogStore {
     this.closing = true;
     this.wakeWaiters();
     if (this.compacting) await this.compacting;
-    for (const s of this.segments.values()) await s.file.close().catch(() => undefined);
-    this.segments.clear();
-  }
-}
-
-/** Writes a snapshot stream into a new segment; see LogStore.beginInstall. */
-export class SnapshotInstaller {
-  readonly entries = new Map<string, IndexEntry>();
-  private done = false;
-
-  constructor(
-    private readonly store: LogStore,
-    readonly segment: Segment,
-    readonly storeId: string,
-    readonly seq: number,
-    private readonly finish: (inst: SnapshotInstaller, commit: boolean) => Promise<void>,
-  ) {}
-
-  /** Appends validated records (each seq <= the snapshot seq). */
-  async add(records: DecodedRecord[]): Promise<void> {
-    const bufs: Buffer[] = [];
-    let pos = this.segment.size;
-    for (const r of records) {
-      if (r.type !== TYPE_PUT || r.seq > this.seq) throw new StoreUnavailableError('bad snapshot record');
-      const buf = encodeRecord(r.type, r.seq, r.key, r.value);
-      const prev = this.entries.get(r.key);
-      if (!prev || prev.seq < r.seq) {
-        this.entries.set(r.key, { seq: r.seq, seg: this.segment.id, off: pos, len: buf.length, keyLen: r.key.length, deleted: false });
-      }
-      bufs.push(buf);
-      pos += buf.length;
-    }
-    await this.segment.file.write(Buffer.concat(bufs), this.segment.size);
-    this.segment.size = pos;
-  }
-
-  async commit(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    await this.finish(this, true);
-  }
-
-  async abort(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    await this.finish(this, false);
+    await this.files.closeAll();
   }
 }

@@ -10,7 +10,7 @@ import {
 } from '../common/validate';
 import { NfsPort, nfsPorts } from './nfs-ports';
 import { NfsProvisionerProps, NfsStorageClassParameters } from './nfs-provisioner-props';
-import { PROVISIONER_CLUSTER_RULES, PROVISIONER_LEADER_ELECTION_RULES } from './nfs-provisioner-rbac';
+import { grantProvisionerAccess } from './nfs-provisioner-rbac';
 
 /** Where the provisioner's NFS server exports from inside its container (fixed by the image). */
 const EXPORT_MOUNT_PATH = '/export';
@@ -31,8 +31,11 @@ export class NfsProvisioner extends Construct {
   public readonly provisionerName: string;
   /** Namespace the provisioner runs in. */
   public readonly namespace: string;
+  /** The StorageClass (in `clusterScope`). */
   public readonly storageClass: k8s.KubeStorageClass;
+  /** The provisioner's Deployment (one pod, Recreate). */
   public readonly deployment: k8s.KubeDeployment;
+  /** The Service whose ports the provisioner checks at start. */
   public readonly service: k8s.KubeService;
 
   constructor(scope: Construct, id: string, props: NfsProvisionerProps) {
@@ -56,30 +59,8 @@ export class NfsProvisioner extends Construct {
       automountToken: true,
     });
 
-    const subject: k8s.Subject = { kind: 'ServiceAccount', name: serviceAccount.name, namespace: this.namespace };
-    const clusterRole = new k8s.KubeClusterRole(props.clusterScope, `${id}ClusterRole`, {
-      metadata: { name: `${name}-runner`, labels: appLabels(name, 'storage') },
-      rules: [
-        ...PROVISIONER_CLUSTER_RULES,
-        ...(props.podSecurityPolicyName ? [{
-          apiGroups: ['extensions'], resources: ['podsecuritypolicies'],
-          resourceNames: [props.podSecurityPolicyName], verbs: ['use'],
-        }] : []),
-      ],
-    });
-    new k8s.KubeClusterRoleBinding(props.clusterScope, `${id}ClusterRoleBinding`, {
-      metadata: { name: `run-${name}`, labels: appLabels(name, 'storage') },
-      subjects: [subject],
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole.name },
-    });
-    const role = new k8s.KubeRole(this, 'LeaderElectionRole', {
-      metadata: { name: `leader-locking-${name}`, labels: appLabels(name, 'storage') },
-      rules: [...PROVISIONER_LEADER_ELECTION_RULES],
-    });
-    new k8s.KubeRoleBinding(this, 'LeaderElectionRoleBinding', {
-      metadata: { name: `leader-locking-${name}`, labels: appLabels(name, 'storage') },
-      subjects: [subject],
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
+    grantProvisionerAccess(this, props.clusterScope, {
+      name, namespace: this.namespace, serviceAccountName: serviceAccount.name, podSecurityPolicyName: props.podSecurityPolicyName,
     });
 
     this.service = new k8s.KubeService(this, 'Service', {
@@ -159,7 +140,7 @@ export class NfsProvisioner extends Construct {
 function checkClusterScope(scope: Construct): void {
   if (Chart.of(scope).namespace !== undefined) {
     throw new InvalidPropError('NfsProvisioner.clusterScope', `it is in chart "${Chart.of(scope).node.id}", which has namespace "${Chart.of(scope).namespace}" and would stamp it on the ClusterRole, ClusterRoleBinding and StorageClass`,
-      'pass a chart created without a namespace (e.g. StorageClusterChart)');
+      'pass a chart created without a namespace (e.g. ClusterScopedChart)');
   }
 }
 

@@ -57,6 +57,7 @@ export async function createApp(config: Config, fs: StorageFs, log: Logger): Pro
       .metric('mehdb_bytes_written_total', 'counter', 'Log bytes written by commits.', st.bytesWritten)
       .metric('mehdb_disk_reads_total', 'counter', 'Reads that missed the value cache.', st.diskReads)
       .metric('mehdb_compactions_total', 'counter', 'Finished compactions.', st.compactions)
+      .histogram('mehdb_commit_seconds', 'Durable write time of one group commit.', store.commitSeconds)
       .metric('mehdb_segments', 'gauge', 'Segment files.', info.segments)
       .metric('mehdb_disk_bytes', 'gauge', 'Bytes in segment files.', info.diskBytes)
       .metric('mehdb_live_bytes', 'gauge', 'Bytes of live records.', info.liveBytes)
@@ -74,7 +75,9 @@ export async function createApp(config: Config, fs: StorageFs, log: Logger): Pro
         .metric('mehdb_replication_snapshots_installed_total', 'counter', 'Snapshots installed.', f.snapshots)
         .metric('mehdb_replication_errors_total', 'counter', 'Failed pulls.', f.errors)
         .metric('mehdb_replication_rejected_total', 'counter', 'Responses rejected by validation.', f.rejected)
-        .metric('mehdb_replication_ready', 'gauge', '1 once caught up with the leader.', follower.ready ? 1 : 0);
+        .metric('mehdb_replication_ready', 'gauge', '1 once caught up with the leader.', follower.ready ? 1 : 0)
+        .metric('mehdb_replication_last_contact_seconds', 'gauge', 'Seconds since the leader last answered; a long-poll answers at least every MEHDB_REPLICATION_WAIT_MS (-1: never).',
+          f.lastContact ? Math.round((Date.now() - f.lastContact) / 100) / 10 : -1);
     }
     m.metric('mehdb_uptime_seconds', 'gauge', 'Seconds since start.', Math.round((Date.now() - started) / 1000));
     return m.toString();

@@ -9,6 +9,17 @@ export class MetricsText {
     return this;
   }
 
+  histogram(name: string, help: string, h: Histogram): this {
+    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
+    let cum = 0;
+    h.bounds.forEach((b, i) => {
+      cum += h.counts[i];
+      this.lines.push(`${name}_bucket{le="${b}"} ${cum}`);
+    });
+    this.lines.push(`${name}_bucket{le="+Inf"} ${h.count}`, `${name}_sum ${h.sum}`, `${name}_count ${h.count}`);
+    return this;
+  }
+
   toString(): string {
     return this.lines.join('\n') + '\n';
   }
@@ -17,4 +28,22 @@ export class MetricsText {
 function fmtLabels(labels: Record<string, string>): string {
   const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
   return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+/** Fixed-bucket histogram (seconds). */
+export class Histogram {
+  readonly counts: number[];
+  count = 0;
+  sum = 0;
+
+  constructor(readonly bounds: number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]) {
+    this.counts = bounds.map(() => 0);
+  }
+
+  observe(v: number): void {
+    this.count++;
+    this.sum += v;
+    const i = this.bounds.findIndex((b) => v <= b);
+    if (i >= 0) this.counts[i]++;
+  }
 }

@@ -98,6 +98,7 @@ describe('upstream API on a leader started from the bin', () => {
     assert.match(m.text, /^# TYPE mehdb_keys gauge$/m);
     assert.match(m.text, /^mehdb_is_leader 1$/m);
     assert.match(m.text, /^mehdb_fsyncs_total [1-9][0-9]*$/m);
+    assert.match(m.text, /^mehdb_commit_seconds_bucket\{le="\+Inf"\} [1-9][0-9]*$/m);
   });
 
   it('logs are JSON lines and there is no line per request by default', async () => {

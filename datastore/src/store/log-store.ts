@@ -8,6 +8,7 @@ import { Segment, scanSegment } from './segment';
 import { SegmentFiles } from './segment-files';
 import { SnapshotInstaller } from './snapshot-installer';
 import { ValueCache } from './value-cache';
+import { Histogram } from '../metrics';
 
 export type { IndexEntry } from './index-entry';
 export { SnapshotInstaller } from './snapshot-installer';
@@ -73,6 +74,9 @@ export class LogStore {
     tornBytesDropped: 0,
     snapshotsInstalled: 0,
   };
+
+  /** Time from a commit's write call to its durable return, seconds. */
+  readonly commitSeconds = new Histogram();
 
   private readonly index = new Map<string, IndexEntry>();
   private readonly files: SegmentFiles;
@@ -393,8 +397,10 @@ export class LogStore {
         return this.commitBatch(batch);
       }
       const data = batch.length === 1 ? batch[0].buf : Buffer.concat(batch.map((p) => p.buf), total);
+      const t0 = process.hrtime.bigint();
       await seg.file.write(data, start);
       if (!seg.file.syncOnWrite) await seg.file.datasync();
+      this.commitSeconds.observe(Number(process.hrtime.bigint() - t0) / 1e9);
     } catch (err) {
       this.opts.log.error('write failed', { error: errText(err), records: batch.length });
       for (const p of batch) p.reject(new StoreUnavailableError('write failed'));

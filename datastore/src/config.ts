@@ -122,6 +122,11 @@ export function loadConfig(env: Env = process.env, hostname: string = os.hostnam
     throw new ConfigError(`MEHDB_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
   }
 
+  const headersTimeoutMs = int(env, 'MEHDB_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  const requestTimeoutMs = int(env, 'MEHDB_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`MEHDB_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed MEHDB_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
   const MiB = 1024 * 1024;
   const maxValueBytes = int(env, 'MEHDB_MAX_VALUE_BYTES', 4 * MiB, 1, 256 * MiB);
   return {
@@ -140,8 +145,8 @@ export function loadConfig(env: Env = process.env, hostname: string = os.hostnam
     segmentBytes: int(env, 'MEHDB_SEGMENT_BYTES', 64 * MiB, 64 * 1024, 4096 * MiB),
     compactRatio: num(env, 'MEHDB_COMPACT_RATIO', 0.5, 0.05, 0.95),
     compactMinBytes: int(env, 'MEHDB_COMPACT_MIN_BYTES', 16 * MiB, 0, Number.MAX_SAFE_INTEGER),
-    headersTimeoutMs: int(env, 'MEHDB_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
-    requestTimeoutMs: int(env, 'MEHDB_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    headersTimeoutMs,
+    requestTimeoutMs,
     keepAliveTimeoutMs: int(env, 'MEHDB_KEEPALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
     shutdownTimeoutMs: int(env, 'MEHDB_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     replicationWaitMs: int(env, 'MEHDB_REPLICATION_WAIT_MS', 20_000, 10, 300_000),

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   try {
     app = await createApp(config, nodeFs, log);
   } catch (err) {
-    log.error('cannot open the data directory', { error: errText(err) });
+    log.error('cannot start: opening the data directory failed', { error: errText(err), dataDir: config.dataDir });
     process.exit(1);
   }
   try {

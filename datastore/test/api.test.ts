@@ -114,6 +114,16 @@ describe('configuration errors', () => {
     assert.equal(await p.exited, 2);
     assert.match(p.logs.join(''), /MEHDB_MAX_VALUE_BYTES must be an integer/);
   });
+
+  it('an unusable data dir stops the start with exit code 1 and a log line', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const file = path.join(tmpDir(), 'not-a-dir');
+    fs.writeFileSync(file, 'x');
+    const p = await startNode({ host: 'mehdb-0', dataDir: file }, false);
+    assert.equal(await p.exited, 1);
+    assert.match(p.logs.join(''), /"msg":"cannot start: opening the data directory failed","error":"(EEXIST|ENOTDIR)"/);
+  });
 });
 
 

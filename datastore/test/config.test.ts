@@ -35,6 +35,7 @@ describe('configuration from the environment', () => {
       [{ MEHDB_HOST: 'mehdb-1', MEHDB_LEADER_URL: 'ftp://x' }, /MEHDB_LEADER_URL/],
       [{ MEHDB_MAX_VALUE_BYTES: '-5' }, /MEHDB_MAX_VALUE_BYTES/],
       [{ MEHDB_COMPACT_RATIO: '2' }, /MEHDB_COMPACT_RATIO/],
+      [{ MEHDB_HEADERS_TIMEOUT_MS: '60000' }, /MEHDB_HEADERS_TIMEOUT_MS .* must not exceed MEHDB_REQUEST_TIMEOUT_MS/],
     ];
     for (const [env, msg] of bad) assert.throws(() => loadConfig(env, 'mehdb-0'), (e: unknown) => e instanceof ConfigError && msg.test(e.message));
   });

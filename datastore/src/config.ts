@@ -72,7 +72,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Splits a StatefulSet pod name `<sts>-<ordinal>`; undefined when the name has no ordinal. */
 export function parsePodName(host: string): { statefulSet: string; ordinal: number } | undefined {
-  const m = /^(.+)-([0-9]+)$/.exec(host);
+  const m = /^(.+)-([0-9]+)$/.exec(host.split('.')[0]); // a fully qualified name counts by its first label
   if (!m) return undefined;
   return { statefulSet: m[1], ordinal: Number(m[2]) };
 }

@@ -17,6 +17,7 @@ describe('configuration from the environment', () => {
     assert.equal(loadConfig({ MEHDB_HOST: 'store-0' }, 'x').role, 'leader');
     assert.equal(loadConfig({ MEHDB_HOST: 'store-2' }, 'x').role, 'follower');
     assert.equal(loadConfig({}, 'laptop').role, 'leader', 'no ordinal: standalone leader');
+    assert.equal(loadConfig({ MEHDB_HOST: 'mehdb-1.mehdb.default.svc.cluster.local' }, 'x').role, 'follower');
   });
 
   it('the leader URL is derived from the StatefulSet, headless Service and namespace', () => {

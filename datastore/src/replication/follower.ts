@@ -138,7 +138,7 @@ export class Follower {
   /** Replaces the local data with the leader's snapshot. */
   private async resync(): Promise<void> {
     const started = Date.now();
-    const res = await this.get(`${this.config.leaderUrl}/replication/snapshot`, 600_000);
+    const res = await this.get(`${this.config.leaderUrl}/replication/snapshot`, 60_000); // idle timeout
     if (res.status !== 200) {
       res.stream.resume();
       throw new WireError(`snapshot answered ${res.status}`);

@@ -16,6 +16,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
+  // A stray rejection is a bug to log, not a reason to drop every client.
+  process.on('unhandledRejection', (err) => log.error('unhandled rejection', { error: errText(err) }));
   let app;
   try {
     app = await createApp(config, nodeFs, log);

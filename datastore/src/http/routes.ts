@@ -60,12 +60,12 @@ export function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse
     if (path.startsWith('/set/')) {
       route = 'set';
       if (method !== 'PUT') return methodNotAllowed(res, 'PUT');
-      return void putValue(deps, path.slice(5), path, req, res);
+      return void putValue(deps, path.slice(5), path, req, res).catch((err) => failed(deps, res, route, err));
     }
     if (path.startsWith('/delete/')) {
       route = 'delete';
       if (method !== 'DELETE') return methodNotAllowed(res, 'DELETE');
-      return void deleteValue(deps, path.slice(8), path, req, res);
+      return void deleteValue(deps, path.slice(8), path, req, res).catch((err) => failed(deps, res, route, err));
     }
     switch (path) {
       case '/keys':
@@ -102,9 +102,13 @@ export function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse
     }
     return notFoundPage(res);
   } catch (err) {
-    deps.log.error('request failed', { route, error: errText(err) });
-    return text(res, 500, 'internal error\n');
+    return failed(deps, res, route, err);
   }
+}
+
+function failed(deps: HttpDeps, res: ServerResponse, route: string, err: unknown): void {
+  deps.log.error('request failed', { route, error: errText(err) });
+  text(res, 500, 'internal error\n');
 }
 
 /** 'ok' or the reply has been sent. */

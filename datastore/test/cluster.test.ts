@@ -110,6 +110,29 @@ describe('leader and two followers', () => {
   });
 });
 
+describe('readiness of a follower', () => {
+  it('is 503 on /readyz until it has caught up, while /status probes answer 200 throughout', async () => {
+    const port = await freePort();
+    const follower = await startNode({ host: 'mehdb-1', dataDir: tmpDir(), leaderUrl: `http://127.0.0.1:${port}` });
+    try {
+      assert.equal((await request('GET', `${follower.url}/readyz`)).status, 503, 'no leader yet');
+      assert.equal((await request('GET', `${follower.url}/status`)).status, 200);
+      assert.equal((await request('GET', `${follower.url}/status?level=full`)).text, '0\n');
+      const leader = await startNode({ host: 'mehdb-0', port, dataDir: tmpDir() });
+      try {
+        await request('PUT', `${leader.url}/set/first`, '1');
+        await waitFor('ready once caught up', async () => (await request('GET', `${follower.url}/readyz`)).status === 200, 20_000, 100);
+        assert.equal((await request('GET', `${follower.url}/get/first`)).text, '1');
+      } finally {
+        await leader.stop();
+      }
+      assert.equal((await request('GET', `${follower.url}/readyz`)).status, 200, 'stays ready (serving reads) when the leader goes away');
+    } finally {
+      await follower.stop();
+    }
+  });
+});
+
 /** kill -9 of the leader under write load: every acknowledged write must be there after restart. */
 describe('kill -9 of the leader during a write load', () => {
   it('loses no acknowledged write across 3 kills', async (t) => {

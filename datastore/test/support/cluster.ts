@@ -40,8 +40,20 @@ export interface Reply {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-/** One HTTP request to 127.0.0.1, bounded by `timeoutMs`. Does not follow redirects. */
-export function request(method: string, url: string, body?: Buffer | string, timeoutMs = 10_000, headers: Record<string, string> = {}): Promise<Reply> {
+/**
+ * One HTTP request to 127.0.0.1, bounded by `timeoutMs`. Does not follow redirects. A pooled
+ * keep-alive socket that turns out to be dead (its server went away) is retried once on a new one.
+ */
+export async function request(method: string, url: string, body?: Buffer | string, timeoutMs = 10_000, headers: Record<string, string> = {}): Promise<Reply> {
+  try {
+    return await requestOnce(method, url, body, timeoutMs, headers);
+  } catch (err) {
+    if ((err as { reusedSocket?: boolean }).reusedSocket) return requestOnce(method, url, body, timeoutMs, headers);
+    throw err;
+  }
+}
+
+function requestOnce(method: string, url: string, body: Buffer | string | undefined, timeoutMs: number, headers: Record<string, string>): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, agent, timeout: timeoutMs, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -53,7 +65,10 @@ export function request(method: string, url: string, body?: Buffer | string, tim
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`timeout: ${method} ${url}`)));
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const stale = req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+      reject(Object.assign(err, { reusedSocket: stale }));
+    });
     req.end(body);
   });
 }

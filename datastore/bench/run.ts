@@ -117,7 +117,7 @@ async function replicationLag(rate?: number): Promise<{ p50: number; p99: number
       }
       await sleep(1);
     }
-    await sleep(20);
+    await sleep(5);
   }
   const bg = await background;
   await follower.stop();

@@ -84,6 +84,7 @@ main() {
   t=$(date +%s)
   start_control_plane
   start_nodes
+  check_loopback_only
   log "start phase: $(( $(date +%s) - t ))s"
   kubectl version 2>/dev/null | sed 's/^/  /' || true
 

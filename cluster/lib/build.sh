@@ -12,41 +12,42 @@ KWOK_VERSION=$(mod_version "$CLUSTER_DIR/kwok" sigs.k8s.io/kwok)
 PROVLIB_VERSION=$(mod_version "$CLUSTER_DIR/provisioner" sigs.k8s.io/sig-storage-lib-external-provisioner/v13)
 ETCD_VERSION=$(mod_version "$CLUSTER_DIR/k8s" go.etcd.io/etcd/server/v3)
 
-# module_key DIR NAME VERSION: cache folder name for a module.
+# module_key DIR NAME VERSION LDFLAGS: cache folder name for a module.
 module_key() {
-  local dir=$1 name=$2 version=$3 hash
-  hash=$( (cd "$dir" && go version && find . -name '*.go' -o -name 'go.mod' -o -name 'go.sum' | LC_ALL=C sort | xargs cat) \
+  local dir=$1 name=$2 version=$3 ldflags=$4 hash
+  hash=$( (cd "$dir" && go version && echo "$ldflags" && find . -name '*.go' -o -name 'go.mod' -o -name 'go.sum' | LC_ALL=C sort | xargs cat) \
     | sha256sum | cut -c1-12)
   printf '%s-%s-%s' "$name" "$version" "$hash"
 }
 
-# go_build_with_progress OUT_DIR LDFLAGS PACKAGE: one `go build`, printing a line every 30 s.
-go_build_with_progress() {
-  local out=$1 ldflags=$2 pkg=$3 start pid rc
+# with_progress LOG DESCRIPTION CMD...: runs CMD (output to LOG), printing a line every 30 s;
+# on failure prints LOG and stops the run.
+with_progress() {
+  local logf=$1 what=$2; shift 2
+  local start pid rc next=30
   start=$(date +%s)
-  log "  go build $pkg"
-  nice -n 10 go build -trimpath -buildvcs=false -ldflags "-s -w $ldflags" -o "$out/" "$pkg" \
-    >"$out/.build.log" 2>&1 &
+  "$@" >"$logf" 2>&1 &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
-    sleep 5
-    if (( ($(date +%s) - start) % 30 < 5 )) && kill -0 "$pid" 2>/dev/null; then
-      log "    still building $(basename "$pkg") ($(( $(date +%s) - start ))s)"
+    sleep 2
+    if (( $(date +%s) - start >= next )) && kill -0 "$pid" 2>/dev/null; then
+      log "    still $what ($(( $(date +%s) - start ))s)"
+      next=$(( next + 30 ))
     fi
   done
   rc=0; wait "$pid" || rc=$?
   if (( rc != 0 )); then
-    cat "$out/.build.log" >&2
-    die "go build $pkg failed (exit $rc); output above"
+    cat "$logf" >&2
+    die "$what failed (exit $rc); output above"
   fi
-  log "    built $(basename "$pkg") in $(( $(date +%s) - start ))s"
+  log "    done $what in $(( $(date +%s) - start ))s"
 }
 
 # build_module DIR NAME VERSION LDFLAGS PACKAGE...: sets BIN_<NAME> to the cache's bin folder.
 build_module() {
   local dir=$1 name=$2 version=$3 ldflags=$4; shift 4
   local key bin start
-  key=$(module_key "$dir" "$name" "$version")
+  key=$(module_key "$dir" "$name" "$version" "$ldflags")
   bin="$CACHE_ROOT/$key/bin"
   if [[ -f "$CACHE_ROOT/$key/complete" ]]; then
     log "$name $version: cached in $CACHE_ROOT/$key"
@@ -55,10 +56,13 @@ build_module() {
     log "$name $version: building into $CACHE_ROOT/$key (first run on this machine; takes a while)"
     rm -rf "$CACHE_ROOT/$key"
     mkdir -p "$bin"
-    (cd "$dir" && log "  go mod download" && nice -n 10 go mod download) || die "go mod download failed in $dir"
+    (cd "$dir" && with_progress "$bin/.build.log" "downloading $name modules" nice -n 10 go mod download) \
+      || die "go mod download failed in $dir"
     local pkg
     for pkg in "$@"; do
-      (cd "$dir" && go_build_with_progress "$bin" "$ldflags" "$pkg") || die "building $pkg failed"
+      (cd "$dir" && with_progress "$bin/.build.log" "building $(basename "$pkg")" \
+        nice -n 10 go build -trimpath -buildvcs=false -ldflags "-s -w $ldflags" -o "$bin/" "$pkg") \
+        || die "building $pkg failed"
     done
     rm -f "$bin/.build.log"
     date -u +%FT%TZ >"$CACHE_ROOT/$key/complete"

@@ -49,6 +49,13 @@ build_module() {
   local key bin start
   key=$(module_key "$dir" "$name" "$version" "$ldflags")
   bin="$CACHE_ROOT/$key/bin"
+  # One builder per cache folder at a time (another run on this machine may be building it).
+  local lock_fd
+  exec {lock_fd}>"$CACHE_ROOT/$key.lock"
+  if ! flock -n "$lock_fd"; then
+    log "$name $version: another run is building $CACHE_ROOT/$key; waiting (at most 40 min)"
+    flock -w 2400 "$lock_fd" || die "timed out waiting for the lock on $CACHE_ROOT/$key"
+  fi
   if [[ -f "$CACHE_ROOT/$key/complete" ]]; then
     log "$name $version: cached in $CACHE_ROOT/$key"
   else
@@ -68,6 +75,7 @@ build_module() {
     date -u +%FT%TZ >"$CACHE_ROOT/$key/complete"
     log "$name $version: built in $(( $(date +%s) - start ))s"
   fi
+  exec {lock_fd}>&-
   printf -v "BIN_${name//-/_}" '%s' "$bin"
 }
 

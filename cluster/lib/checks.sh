@@ -7,14 +7,17 @@ FAILURES=()
 
 # check_loopback_only: every socket the started processes listen on is on 127.0.0.1.
 check_loopback_only() {
-  local entry pid name bad=() addr
+  local entry pid name bad=() addr n=0
   for entry in "${PIDS[@]}"; do
     pid=${entry%%:*}; name=${entry#*:}
     while read -r addr; do
-      [[ -z "$addr" || "$addr" == 127.0.0.1:* ]] || bad+=("$name:$addr")
+      [[ -n "$addr" ]] || continue
+      n=$((n + 1))
+      [[ "$addr" == 127.0.0.1:* ]] || bad+=("$name:$addr")
     done < <(ss -Hltunp 2>/dev/null | grep "pid=$pid," | awk '{print $5}')
   done
-  if (( ${#bad[@]} == 0 )); then pass "every started process listens on 127.0.0.1 only"
+  if (( n == 0 )); then fail "found no listening socket of the started processes (ss -ltunp)"
+  elif (( ${#bad[@]} == 0 )); then pass "all $n listening sockets of the started processes are on 127.0.0.1"
   else fail "listening outside 127.0.0.1: ${bad[*]}"; fi
 }
 

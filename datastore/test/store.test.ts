@@ -3,11 +3,43 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { createLogger } from '../src/log';
-import { nodeFs } from '../src/store/file-system';
+import { OpenMode, StorageFile, StorageFs, nodeFs } from '../src/store/file-system';
 import { LogStore, StoreOptions } from '../src/store/log-store';
 import { TYPE_PUT, encodeRecord } from '../src/store/record';
 import { tmpDir } from './support/cluster';
 import { PowerLossFs } from './support/power-loss-fs';
+
+/** Real files, except that armed writes fail with EIO (a disk error on a commit). */
+class FailingWritesFs implements StorageFs {
+  failNext = 0;
+  failures = 0;
+  mkdirp = nodeFs.mkdirp;
+  list = nodeFs.list;
+  rename = nodeFs.rename;
+  unlink = nodeFs.unlink;
+  syncDir = nodeFs.syncDir;
+  async open(p: string, mode: OpenMode): Promise<StorageFile> {
+    const real = await nodeFs.open(p, mode);
+    const owner = this;
+    return {
+      syncOnWrite: real.syncOnWrite,
+      async write(buf: Buffer, pos: number) {
+        if (owner.failNext > 0) {
+          owner.failNext--;
+          owner.failures++;
+          await real.write(buf.subarray(0, buf.length >> 1), pos); // a partial write, then the error
+          throw Object.assign(new Error('EIO'), { code: 'EIO' });
+        }
+        return real.write(buf, pos);
+      },
+      read: (b, o, l, pos) => real.read(b, o, l, pos),
+      datasync: () => real.datasync(),
+      truncate: (l) => real.truncate(l),
+      size: () => real.size(),
+      close: () => real.close(),
+    };
+  }
+}
 
 /** Cuts the power at the first directory fsync after `arm()`: the rename before it is undone. */
 class CutAtDirSync extends PowerLossFs {
@@ -163,5 +195,27 @@ describe('log store', () => {
       }
       await s.close();
     }
+  });
+
+  it('a failed commit is refused, cut from the log, and writing goes on in a new segment', async () => {
+    const dir = tmpDir();
+    const ffs = new FailingWritesFs();
+    let s = await LogStore.open(opts(dir, { fs: ffs }));
+    await s.put('before', Buffer.from('ok'));
+    ffs.failNext = 1;
+    const results = await Promise.allSettled(Array.from({ length: 60 }, (_, i) => s.put(`k${i}`, Buffer.from(`v${i}`))));
+    const ok = results.map((r, i) => [r.status, i] as const).filter(([st]) => st === 'fulfilled').map(([, i]) => i);
+    assert.equal(ffs.failures, 1);
+    assert.ok(ok.length < 60, 'some writes were refused');
+    await s.put('after', Buffer.from('ok'));
+    assert.equal(s.failed, false);
+    await s.close();
+    s = await LogStore.open(opts(dir));
+    assert.equal(s.stats.tornBytesDropped, 0, 'the partial write was cut before anything followed it');
+    assert.equal(await value(s, 'before'), 'ok');
+    assert.equal(await value(s, 'after'), 'ok');
+    for (const i of ok) assert.equal(await value(s, `k${i}`), `v${i}`);
+    for (let i = 0; i < 60; i++) if (!ok.includes(i)) assert.equal(await value(s, `k${i}`), undefined, `refused k${i} absent`);
+    await s.close();
   });
 });

@@ -27,6 +27,18 @@ export interface StoreOptions {
 
 export class StoreUnavailableError extends Error {}
 
+/** How many group commits may be on their way to the disk at once. */
+const MAX_IN_FLIGHT = 2;
+
+interface InFlight {
+  batch: Pending[];
+  seg: Segment;
+  start: number;
+  total: number;
+  /** Resolves (never rejects) when the write is durable, with the error if it failed. */
+  done: Promise<Error | undefined>;
+}
+
 interface Pending {
   type: number;
   seq: number;
@@ -96,6 +108,12 @@ export class LogStore {
   private pending: Pending[] = [];
   private flushing = false;
   private needRoll = false;
+  /** Commits on their way, oldest first. */
+  private inFlight: InFlight[] = [];
+  /** Set while the flusher waits with a free slot: new work wakes it. */
+  private wakeFlusher: (() => void) | undefined;
+  /** Where the next commit goes in the active segment (past those in flight). */
+  private writeOffset = 0;
   private failure: Error | undefined;
   private closing = false;
   private compacting: Promise<void> | undefined;
@@ -354,7 +372,7 @@ export class LogStore {
     try {
       await Promise.all(waits);
     } catch (err) {
-      this.lastAssigned = Math.max(this.committed, ...this.pending.map((p) => p.seq));
+      this.lastAssigned = Math.max(this.committed, ...this.pending.map((p) => p.seq), ...this.inFlight.flatMap((f) => f.batch.map((p) => p.seq)));
       throw err;
     }
   }
@@ -366,17 +384,50 @@ export class LogStore {
     return new Promise<boolean>((resolve, reject) => {
       this.pending.push({ type, seq, key, value, buf, resolve, reject });
       if (!this.flushing) void this.flushLoop();
+      else this.wakeFlusher?.();
     });
   }
 
-  /** Group commit: everything queued while one fdatasync runs goes out in the next one. */
+  /**
+   * Group commit: everything queued goes out as one durable write. Up to MAX_IN_FLIGHT such
+   * writes may be on their way at once (each to its own reserved region of the active segment),
+   * so a writer arriving during a commit does not wait for it to finish before its own starts.
+   * Commits complete strictly in order: a batch is applied and acknowledged only after every
+   * earlier one, and a failure fails everything after it too.
+   */
   private async flushLoop(): Promise<void> {
     this.flushing = true;
     try {
-      while (this.pending.length > 0 && !this.failure) {
-        const batch = this.pending;
-        this.pending = [];
-        await this.commitBatch(batch);
+      while (!this.failure && (this.pending.length > 0 || this.inFlight.length > 0)) {
+        if (this.pending.length > 0 && this.inFlight.length < MAX_IN_FLIGHT) {
+          let total = 0;
+          for (const p of this.pending) total += p.buf.length;
+          const seg = this.active;
+          const mustRoll = this.needRoll || (this.writeOffset + total > this.opts.segmentBytes && this.writeOffset > seg.headerBytes);
+          if (!mustRoll) {
+            this.launch(this.pending, total);
+            this.pending = [];
+            continue;
+          }
+          if (this.inFlight.length === 0) {
+            try {
+              await this.roll();
+            } catch (err) {
+              this.fail(err);
+            }
+            continue;
+          }
+          await this.completeOldest(); // a roll waits for the commits in flight
+          continue;
+        }
+        // No free slot, or nothing queued: apply the oldest commit when it lands; new work
+        // arriving meanwhile wakes the loop so it can use a free slot at once.
+        const landed = await Promise.race([
+          this.inFlight[0].done.then(() => true),
+          new Promise<false>((resolve) => (this.wakeFlusher = () => resolve(false))),
+        ]);
+        this.wakeFlusher = undefined;
+        if (landed) await this.completeOldest();
       }
     } finally {
       this.flushing = false;
@@ -386,42 +437,37 @@ export class LogStore {
     this.maybeCompact();
   }
 
-  private async commitBatch(batch: Pending[]): Promise<void> {
-    let total = 0;
-    for (const p of batch) total += p.buf.length;
+  private launch(batch: Pending[], total: number): void {
     const seg = this.active;
-    const start = seg.size;
-    try {
-      if (this.needRoll || (start + total > this.opts.segmentBytes && start > seg.headerBytes)) {
-        await this.roll();
-        return this.commitBatch(batch);
-      }
-      const data = batch.length === 1 ? batch[0].buf : Buffer.concat(batch.map((p) => p.buf), total);
-      const t0 = process.hrtime.bigint();
-      await seg.file.write(data, start);
-      if (!seg.file.syncOnWrite) await seg.file.datasync();
-      this.commitSeconds.observe(Number(process.hrtime.bigint() - t0) / 1e9);
-    } catch (err) {
-      this.opts.log.error('write failed', { error: errText(err), records: batch.length });
-      for (const p of batch) p.reject(new StoreUnavailableError('write failed'));
+    const start = this.writeOffset;
+    this.writeOffset += total;
+    const data = batch.length === 1 ? batch[0].buf : Buffer.concat(batch.map((p) => p.buf), total);
+    const t0 = process.hrtime.bigint();
+    const done = (async (): Promise<Error | undefined> => {
       try {
-        // Cut the unacknowledged bytes so the log stays contiguous; continue in a fresh segment.
-        await seg.file.truncate(start);
-        await seg.file.datasync();
-        seg.size = start;
-        this.needRoll = true;
-      } catch (err2) {
-        this.failure = err2 instanceof Error ? err2 : new Error(String(err2));
-        this.opts.log.error('store failed, refusing writes', { error: errText(err2) });
+        await seg.file.write(data, start);
+        if (!seg.file.syncOnWrite) await seg.file.datasync();
+        this.commitSeconds.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+        return undefined;
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
       }
-      return;
-    }
-    seg.size = start + total;
+    })();
+    this.inFlight.push({ batch, seg, start, total, done });
+  }
+
+  private async completeOldest(): Promise<void> {
+    const c = this.inFlight[0];
+    const err = await c.done;
+    this.inFlight.shift();
+    if (err) return this.writeFailed(c, err);
+    const seg = c.seg;
+    seg.size = c.start + c.total;
     this.stats.batches++;
     this.stats.fsyncs++;
-    this.stats.bytesWritten += total;
-    let off = start;
-    for (const p of batch) {
+    this.stats.bytesWritten += c.total;
+    let off = c.start;
+    for (const p of c.batch) {
       const existed = this.indexRecord(seg, p.type, p.seq, p.key, off, p.buf.length);
       off += p.buf.length;
       if (p.type === TYPE_PUT) {
@@ -435,9 +481,34 @@ export class LogStore {
       this.remember(p.seq, p.buf);
       p.resolve(existed);
     }
-    this.committed = batch[batch.length - 1].seq;
+    this.committed = c.batch[c.batch.length - 1].seq;
     if (this.feed.length > 2 * this.index.size + 4096) this.rebuildFeed();
     for (const w of [...this.commitWaiters]) w();
+  }
+
+  /** A commit failed: it and every later one in flight are refused; the log is cut back to it. */
+  private async writeFailed(c: InFlight, err: Error): Promise<void> {
+    this.opts.log.error('write failed', { error: errText(err), records: c.batch.length });
+    const failed = [c, ...this.inFlight.splice(0)];
+    for (const f of failed) {
+      await f.done;
+      for (const p of f.batch) p.reject(new StoreUnavailableError('write failed'));
+    }
+    try {
+      // Cut the unacknowledged bytes so the log stays contiguous; continue in a fresh segment.
+      await c.seg.file.truncate(c.start);
+      await c.seg.file.datasync();
+      c.seg.size = c.start;
+      this.writeOffset = c.start;
+      this.needRoll = true;
+    } catch (err2) {
+      this.fail(err2);
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.failure = err instanceof Error ? err : new Error(String(err));
+    this.opts.log.error('store failed, refusing writes', { error: errText(err) });
   }
 
   private remember(seq: number, buf: Buffer): void {
@@ -464,6 +535,7 @@ export class LogStore {
 
   private async roll(): Promise<void> {
     this.active = await this.files.create({ store: this.storeIdValue, horizon: this.horizonValue }, [], false);
+    this.writeOffset = this.active.size;
     this.needRoll = false;
   }
 
@@ -604,9 +676,9 @@ export class LogStore {
 
   // ---------------------------------------------------------------- shutdown
 
-  /** Resolves when no write is queued or being flushed. */
+  /** Resolves when no write is queued, in flight or being flushed. */
   idle(): Promise<void> {
-    if (!this.flushing && this.pending.length === 0) return Promise.resolve();
+    if (!this.flushing && this.pending.length === 0 && this.inFlight.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 

@@ -111,11 +111,30 @@ export class PowerLossFs implements StorageFs {
     this.durableLen.set(p, Math.max(this.durableLen.get(p) ?? 0, len));
   }
 
+  /** Durable O_DSYNC writes that landed beyond the durable prefix (out of order), per file. */
+  private readonly durableAhead = new Map<string, Array<[number, number]>>();
+
   /** @internal an O_DSYNC write of `len` bytes at `pos` completed. */
   markDurableWrite(p: string, pos: number, len: number): void {
     if (this.crashed) return;
-    const d = this.durableLen.get(p) ?? 0;
-    if (pos <= d) this.durableLen.set(p, Math.max(d, pos + len));
+    const ahead = this.durableAhead.get(p) ?? [];
+    ahead.push([pos, pos + len]);
+    // The durable prefix grows over every range that now touches it; a crash keeps only the
+    // prefix (what lies past a hole is cut, as recovery would stop at the hole anyway).
+    let d = this.durableLen.get(p) ?? 0;
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (let i = ahead.length - 1; i >= 0; i--) {
+        if (ahead[i][0] <= d) {
+          d = Math.max(d, ahead[i][1]);
+          ahead.splice(i, 1);
+          grew = true;
+        }
+      }
+    }
+    this.durableLen.set(p, d);
+    this.durableAhead.set(p, ahead);
   }
 
   /** @internal a truncate below the durable length is not undone by a crash. */

@@ -2,7 +2,8 @@
  * Benchmark: `npm run bench -w mehdb`. Loopback only. Prints figures; asserts nothing.
  *
  * 1. GET and durable PUT: mehdb leader vs a bare node:http server (the floor) vs a naive server
- *    that fdatasyncs every write in turn; autocannon, same connections and duration for all.
+ *    that fdatasyncs every write in turn; autocannon, same connections and duration for all,
+ *    interleaved rounds, median reported.
  * 2. Replication lag p50/p99 (leader ack -> value readable on the follower) under a write load:
  *    a fixed rate (BENCH_LAG_RATE, default 2000 PUT/s, above upstream's ~1,200 PUT/s peak) and
  *    a saturating 16-connection load.
@@ -30,7 +31,8 @@ interface AcRequest {
 const autocannon: (opts: Record<string, unknown>) => Promise<AcResult> = require('autocannon');
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CATCHUP_KEYS = Number(process.env.BENCH_CATCHUP_KEYS ?? 100_000);
 const LAG_RATE = Number(process.env.BENCH_LAG_RATE ?? 2000);
 const VALUE = Buffer.alloc(100, 'v');
@@ -70,7 +72,25 @@ const pct = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-async function throughput(): Promise<Record<string, { get: AcResult; put: AcResult }>> {
+interface Figures {
+  rps: number;
+  p99: number;
+  runs: number[];
+}
+
+/** Median run by req/s (its p99 comes with it). */
+function median(results: AcResult[]): Figures {
+  const sorted = [...results].sort((a, b) => a.requests.average - b.requests.average);
+  const mid = sorted[Math.floor(sorted.length / 2)];
+  return { rps: mid.requests.average, p99: mid.latency.p99, runs: results.map((r) => Math.round(r.requests.average)) };
+}
+
+/**
+ * The three servers are measured in interleaved rounds (bare, naive, mehdb, bare, ...) and the
+ * median round is reported, so a burst of load from elsewhere on the machine does not land on
+ * one server only.
+ */
+async function throughput(): Promise<Record<string, { get: Figures; put: Figures }>> {
   const bare = await startScript('bare.js', {});
   const naive = await startScript('naive-fsync.js', { DATADIR: tmpDir('mehdb-bench-naive-') });
   const ours = await startNode({ host: 'mehdb-0', dataDir: tmpDir('mehdb-bench-'), env: { MEHDB_LOG_LEVEL: 'warn' } });
@@ -79,15 +99,30 @@ async function throughput(): Promise<Record<string, { get: AcResult; put: AcResu
     ['naive fsync', naive.url],
     ['mehdb', ours.url],
   ];
-  const out: Record<string, { get: AcResult; put: AcResult }> = {};
+  const raw: Record<string, { get: AcResult[]; put: AcResult[] }> = {};
   for (const [name, url] of targets) {
+    raw[name] = { get: [], put: [] };
     await fill(url, 1000); // the keys GET reads
     await load(url, 'get', 1); // warm-up
-    const get = await load(url, 'get');
-    const put = await load(url, 'put');
-    out[name] = { get, put };
-    console.log(`  ${name.padEnd(15)} GET ${get.requests.average.toFixed(0).padStart(6)} req/s p99 ${String(get.latency.p99).padStart(3)} ms | PUT ${put.requests.average.toFixed(0).padStart(6)} req/s p99 ${String(put.latency.p99).padStart(3)} ms | non2xx ${get.non2xx + put.non2xx} errors ${get.errors + put.errors}`);
   }
+  let problems = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const kind of ['get', 'put'] as const) {
+      for (const [name, url] of targets) {
+        const r = await load(url, kind);
+        problems += r.non2xx + r.errors;
+        raw[name][kind].push(r);
+      }
+    }
+  }
+  const out: Record<string, { get: Figures; put: Figures }> = {};
+  for (const [name] of targets) {
+    const get = median(raw[name].get);
+    const put = median(raw[name].put);
+    out[name] = { get, put };
+    console.log(`  ${name.padEnd(15)} GET ${get.rps.toFixed(0).padStart(6)} req/s p99 ${String(get.p99).padStart(3)} ms [${get.runs.join(', ')}] | PUT ${put.rps.toFixed(0).padStart(6)} req/s p99 ${String(put.p99).padStart(3)} ms [${put.runs.join(', ')}]`);
+  }
+  if (problems) console.log(`  WARNING: ${problems} non-2xx answers or errors during the runs`);
   bare.proc.kill();
   naive.proc.kill();
   await ours.stop();
@@ -157,13 +192,13 @@ function assertCount(got: number, want: number): void {
 
 async function main(): Promise<void> {
   console.log(`mehdb bench: ${CONNECTIONS} connections, ${DURATION} s per run, 100-byte values, loopback, node ${process.version}`);
-  console.log('throughput:');
+  console.log(`throughput (median of ${ROUNDS} interleaved rounds; every round in brackets):`);
   const t = await throughput();
   const ours = t['mehdb'];
   const bare = t['bare node:http'];
   const naive = t['naive fsync'];
-  const getRatio = ours.get.requests.average / bare.get.requests.average;
-  const putRatio = ours.put.requests.average / naive.put.requests.average;
+  const getRatio = ours.get.rps / bare.get.rps;
+  const putRatio = ours.put.rps / naive.put.rps;
   console.log(`  GET  mehdb / bare  = ${getRatio.toFixed(2)}x (target >= 0.8)`);
   console.log(`  PUT  mehdb / naive = ${putRatio.toFixed(2)}x (target >= 4)`);
   console.log('replication lag (leader ack -> readable on follower), target p99 <= 50 ms:');
@@ -180,7 +215,7 @@ async function main(): Promise<void> {
     connections: CONNECTIONS,
     seconds: DURATION,
     throughput: Object.fromEntries(
-      Object.entries(t).map(([k, v]) => [k, { getRps: v.get.requests.average, getP99Ms: v.get.latency.p99, putRps: v.put.requests.average, putP99Ms: v.put.latency.p99 }]),
+      Object.entries(t).map(([k, v]) => [k, { getRps: v.get.rps, getP99Ms: v.get.p99, getRuns: v.get.runs, putRps: v.put.rps, putP99Ms: v.put.p99, putRuns: v.put.runs }]),
     ),
     getRatio,
     putRatio,

@@ -11,12 +11,17 @@ export const PACKAGE_DIR = path.resolve(__dirname, '..', '..', '..');
 export const BIN = path.join(PACKAGE_DIR, 'bin', 'mehdb.js');
 
 const live = new Set<ChildProcess>();
+const dirs: string[] = [];
 process.on('exit', () => {
   for (const p of live) p.kill('SIGKILL');
+  if (!process.env.MEHDB_KEEP_TEST_DIRS) for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
+/** A fresh directory under the OS temp dir, removed when the process exits. */
 export function tmpDir(prefix = 'mehdb-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  dirs.push(d);
+  return d;
 }
 
 export function freePort(): Promise<number> {

@@ -118,9 +118,13 @@ describe('readiness of a follower', () => {
       assert.equal((await request('GET', `${follower.url}/readyz`)).status, 503, 'no leader yet');
       assert.equal((await request('GET', `${follower.url}/status`)).status, 200);
       assert.equal((await request('GET', `${follower.url}/status?level=full`)).text, '0\n');
-      const leader = await startNode({ host: 'mehdb-0', port, dataDir: tmpDir() });
+      // The leader holds data before the follower can first reach it, so "ready" must mean "has it".
+      const leaderDir = tmpDir();
+      const seeder = await startNode({ host: 'mehdb-0', dataDir: leaderDir });
+      await request('PUT', `${seeder.url}/set/first`, '1');
+      await seeder.stop();
+      const leader = await startNode({ host: 'mehdb-0', port, dataDir: leaderDir });
       try {
-        await request('PUT', `${leader.url}/set/first`, '1');
         await waitFor('ready once caught up', async () => (await request('GET', `${follower.url}/readyz`)).status === 200, 20_000, 100);
         assert.equal((await request('GET', `${follower.url}/get/first`)).text, '1');
       } finally {

@@ -39,6 +39,11 @@ describe('Mehdb', () => {
     expect(container.readinessProbe.httpGet).toEqual({ path: '/status?level=full', port: 9876 });
   });
 
+  test('readiness can wait for a follower to catch up (/readyz)', () => {
+    const caughtUp = find(synth(presetConfig('default', { mehdb: { readinessPath: '/readyz' } })).all, 'StatefulSet', 'mehdb');
+    expect(podSpec(caughtUp).containers[0].readinessProbe.httpGet).toEqual({ path: '/readyz', port: 9876 });
+  });
+
   test('followers are told where the leader is: pod 0 through the headless Service', () => {
     expect(container.env).toContainEqual({ name: 'MEHDB_LEADER_URL', value: 'http://mehdb-0.mehdb.mehdb.svc.cluster.local:9876' });
     expect(container.env).toContainEqual({ name: 'MEHDB_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });

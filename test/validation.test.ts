@@ -40,6 +40,7 @@ const BAD_PROPS: Array<[string, () => unknown, string]> = [
   ['root as the pod user', mehdb({ runAsUser: 0 }), 'Mehdb.runAsUser'],
   ['a negative probe delay', mehdb({ livenessProbe: { initialDelaySeconds: -1, periodSeconds: 10 } }), 'Mehdb.livenessProbe.initialDelaySeconds'],
   ['a zero probe period', mehdb({ readinessProbe: { initialDelaySeconds: 1, periodSeconds: 0 } }), 'Mehdb.readinessProbe.periodSeconds'],
+  ['a readiness path the datastore does not serve', mehdb({ readinessPath: '/ready' as any }), 'Mehdb.readinessPath'],
   ['a memory limit that is not a quantity', mehdb({ resources: { limits: { memory: 'lots' } } }), 'Mehdb.resources.limits.memory'],
   ['a bad storage class name on the claims', mehdb({ storageClassName: 'NFS_dynamic' }), 'Mehdb.storageClassName'],
   ['a bad cluster domain', mehdb({ clusterDomain: 'cluster..local' }), 'Mehdb.clusterDomain'],

@@ -26,7 +26,7 @@ const STORAGE_KEYS: Record<keyof NfsProvisionerSettings, true> = {
 const MEHDB_KEYS: Record<keyof MehdbSettings, true> = {
   name: true, replicas: true, image: true, containerName: true, port: true, storageSize: true, storageClassName: true,
   accessMode: true, dataPath: true, antiAffinity: true, hardened: true, runAsUser: true, podDisruptionBudget: true,
-  resources: true, livenessProbe: true, readinessProbe: true, clusterDomain: true,
+  resources: true, livenessProbe: true, readinessProbe: true, readinessPath: true, clusterDomain: true,
 };
 const TOP_KEYS: Record<keyof AppConfigOverrides, true> = { namespace: true, storage: true, mehdb: true };
 

@@ -43,8 +43,13 @@ export interface MehdbSettings {
   readonly resources?: ContainerResources;
   /** Liveness probe (`GET /status`) timing. @default { initialDelaySeconds: 5, periodSeconds: 10 } */
   readonly livenessProbe?: ProbeTiming;
-  /** Readiness probe (`GET /status?level=full`) timing. @default { initialDelaySeconds: 2, periodSeconds: 5 } */
+  /** Readiness probe timing. @default { initialDelaySeconds: 2, periodSeconds: 5 } */
   readonly readinessProbe?: ProbeTiming;
+  /**
+   * Path the readiness probe gets. `/readyz` keeps a follower out of the Service until it has
+   * caught up with the leader (this repo's datastore only). @default '/status?level=full'
+   */
+  readonly readinessPath?: '/status?level=full' | '/readyz';
   /** The cluster's DNS domain, for pod addresses. @default 'cluster.local' */
   readonly clusterDomain?: string;
 }

@@ -49,6 +49,7 @@ export class Mehdb extends Construct {
     });
     const liveness = checkProbeTiming('Mehdb.livenessProbe', props.livenessProbe ?? { initialDelaySeconds: 5, periodSeconds: 10 });
     const readiness = checkProbeTiming('Mehdb.readinessProbe', props.readinessProbe ?? { initialDelaySeconds: 2, periodSeconds: 5 });
+    const readinessPath = checkOneOf('Mehdb.readinessPath', props.readinessPath ?? '/status?level=full', ['/status?level=full', '/readyz']);
     const selector = selectorLabels(this.name);
     const labels = appLabels(this.name, 'datastore');
 
@@ -94,7 +95,7 @@ export class Mehdb extends Construct {
                 { name: 'MEHDB_LEADER_URL', value: this.leaderUrl },
               ],
               livenessProbe: httpGet('/status', liveness),
-              readinessProbe: httpGet('/status?level=full', readiness),
+              readinessProbe: httpGet(readinessPath, readiness),
               resources: toResourceRequirements(resources),
               securityContext: hardened ? hardenedContainerSecurity() : undefined,
               volumeMounts: [

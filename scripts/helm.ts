@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { parse, stringify } from 'yaml';
 
-export const HELM_CHART_NAME = 'mehdb';
+const HELM_CHART_NAME = 'mehdb';
 
 const root = resolve(__dirname, '..');
 const outdir = resolve(process.argv[2] ?? join(root, 'helm', HELM_CHART_NAME));

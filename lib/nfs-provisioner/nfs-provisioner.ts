@@ -8,7 +8,7 @@ import { checkResources, toResourceRequirements } from '../common/resources';
 import {
   checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkOneOf, checkPinnedImage, checkProvisionerName,
 } from '../common/validate';
-import { NfsPort, nfsPorts } from './nfs-ports';
+import { nfsPorts } from './nfs-ports';
 import { NfsProvisionerProps, NfsStorageClassParameters } from './nfs-provisioner-props';
 import { grantProvisionerAccess } from './nfs-provisioner-rbac';
 
@@ -52,9 +52,15 @@ export class NfsProvisioner extends Construct {
     const resources = checkResources('NfsProvisioner.resources', props.resources ?? {
       requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '512Mi' },
     });
+    const reclaimPolicy = checkOneOf('NfsProvisioner.reclaimPolicy', props.reclaimPolicy ?? 'Delete', ['Delete', 'Retain']);
+    const tolerations = (props.tolerations ?? []).map(t => ({
+      key: checkTolerationKey(t.key), operator: 'Exists', effect: 'NoSchedule',
+    }));
+    const selector = selectorLabels(name);
+    const labels = appLabels(name, 'storage');
 
     const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
-      metadata: { name, labels: appLabels(name, 'storage') },
+      metadata: { name, labels },
       // The provisioner talks to the API server: it needs its token.
       automountToken: true,
     });
@@ -64,29 +70,27 @@ export class NfsProvisioner extends Construct {
     });
 
     this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name, labels: appLabels(name, 'storage') },
+      metadata: { name, labels },
       spec: {
-        selector: selectorLabels(name),
-        ports: ports.map((p: NfsPort) => ({ name: p.name, port: p.port, protocol: p.protocol })),
+        selector,
+        ports: ports.map(p => ({ name: p.name, port: p.port, protocol: p.protocol })),
       },
     });
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name, labels: appLabels(name, 'storage') },
+      metadata: { name, labels },
       spec: {
         replicas: 1,
         // Two servers must never export the same directory at once.
         strategy: { type: 'Recreate' },
-        selector: { matchLabels: selectorLabels(name) },
+        selector: { matchLabels: selector },
         template: {
-          metadata: { labels: appLabels(name, 'storage') },
+          metadata: { labels },
           spec: {
             serviceAccountName: serviceAccount.name,
             automountServiceAccountToken: true,
             nodeSelector: nonEmpty(props.nodeSelector),
-            tolerations: nonEmpty((props.tolerations ?? []).map(t => ({
-              key: checkTolerationKey(t.key), operator: 'Exists', effect: 'NoSchedule',
-            }))),
+            tolerations: nonEmpty(tolerations),
             containers: [{
               name,
               image,
@@ -116,9 +120,9 @@ export class NfsProvisioner extends Construct {
     });
 
     this.storageClass = new k8s.KubeStorageClass(props.clusterScope, `${id}StorageClass`, {
-      metadata: { name: this.storageClassName, labels: appLabels(name, 'storage') },
+      metadata: { name: this.storageClassName, labels },
       provisioner: this.provisionerName,
-      reclaimPolicy: checkOneOf('NfsProvisioner.reclaimPolicy', props.reclaimPolicy ?? 'Delete', ['Delete', 'Retain']),
+      reclaimPolicy,
       mountOptions: nonEmpty(props.mountOptions ?? ['vers=4.1']),
       parameters: nonEmpty(props.parameters as Record<string, string> | undefined),
     });

@@ -90,8 +90,8 @@ export async function createApp(config: Config, fs: StorageFs, log: Logger): Pro
     role: config.role,
     ready: () => (follower ? follower.ready : true),
     shuttingDown: () => shuttingDown,
-    replicationChanges: (req, res, q) => feed.changes(req, res, q),
-    replicationSnapshot: (req, res) => feed.snapshot(req, res),
+    replicationChanges: (_req, res, q) => feed.changes(res, q),
+    replicationSnapshot: (_req, res) => feed.snapshot(res),
     metricsText,
     counters,
   });

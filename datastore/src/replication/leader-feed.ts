@@ -1,4 +1,4 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
 import { Config } from '../config';
 import { Logger, errText } from '../log';
 import { IndexEntry, LogStore } from '../store/log-store';
@@ -27,7 +27,7 @@ export class LeaderFeed {
     private readonly log: Logger,
   ) {}
 
-  changes(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
+  changes(res: ServerResponse, query: URLSearchParams): void {
     this.stats.changeRequests++;
     const since = intParam(query.get('since'));
     const wait = query.has('wait') ? intParam(query.get('wait')) : 0;
@@ -35,14 +35,14 @@ export class LeaderFeed {
     if (since === undefined || wait === undefined || (store !== null && !/^[0-9a-f]{32}$/.test(store))) {
       return void plain(res, 400, 'bad replication request\n');
     }
-    void this.serveChanges(req, res, since, this.stopping ? 0 : Math.min(wait, this.config.replicationWaitMs), store).catch((err) => {
+    void this.serveChanges(res, since, this.stopping ? 0 : Math.min(wait, this.config.replicationWaitMs), store).catch((err) => {
       this.log.warn('replication response failed', { error: errText(err) });
       if (!res.headersSent) plain(res, 500, 'replication failed\n');
       else res.destroy();
     });
   }
 
-  private async serveChanges(req: IncomingMessage, res: ServerResponse, since: number, wait: number, store: string | null): Promise<void> {
+  private async serveChanges(res: ServerResponse, since: number, wait: number, store: string | null): Promise<void> {
     const s = this.store;
     if (store !== null && store !== s.storeId) return void this.conflict(res);
     let entries = s.changesSince(since, this.config.replicationBatch);
@@ -85,7 +85,7 @@ export class LeaderFeed {
     res.end('snapshot required\n');
   }
 
-  snapshot(req: IncomingMessage, res: ServerResponse): void {
+  snapshot(res: ServerResponse): void {
     this.stats.snapshotsServed++;
     const snap = this.store.beginSnapshot();
     res.on('close', snap.release);

@@ -1,11 +1,13 @@
 //go:build tools
 
-// Package tools pins the control-plane commands this module builds, so that
+// Package tools pins the control-plane and node commands this module builds, so that
 // `go mod tidy` keeps their dependencies in go.sum.
 package tools
 
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubelet"
 )

@@ -12,10 +12,12 @@ KWOK_VERSION=$(mod_version "$CLUSTER_DIR/kwok" sigs.k8s.io/kwok)
 PROVLIB_VERSION=$(mod_version "$CLUSTER_DIR/provisioner" sigs.k8s.io/sig-storage-lib-external-provisioner/v13)
 ETCD_VERSION=$(mod_version "$CLUSTER_DIR/k8s" go.etcd.io/etcd/server/v3)
 
-# module_key DIR NAME VERSION LDFLAGS: cache folder name for a module.
+# module_key DIR NAME VERSION LDFLAGS PACKAGE...: cache folder name for a module; the hash
+# covers the Go version, the ldflags, the packages built and the module's sources.
 module_key() {
   local dir=$1 name=$2 version=$3 ldflags=$4 hash
-  hash=$( (cd "$dir" && go version && echo "$ldflags" && find . -name '*.go' -o -name 'go.mod' -o -name 'go.sum' | LC_ALL=C sort | xargs cat) \
+  shift 4
+  hash=$( (cd "$dir" && go version && echo "$ldflags" && echo "$@" && find . -name '*.go' -o -name 'go.mod' -o -name 'go.sum' | LC_ALL=C sort | xargs cat) \
     | sha256sum | cut -c1-12)
   printf '%s-%s-%s' "$name" "$version" "$hash"
 }
@@ -47,7 +49,7 @@ with_progress() {
 build_module() {
   local dir=$1 name=$2 version=$3 ldflags=$4; shift 4
   local key bin start
-  key=$(module_key "$dir" "$name" "$version" "$ldflags")
+  key=$(module_key "$dir" "$name" "$version" "$ldflags" "$@")
   bin="$CACHE_ROOT/$key/bin"
   # One builder per cache folder at a time (another run on this machine may be building it).
   local lock_fd
@@ -89,7 +91,9 @@ build_all() {
     ./cmd/etcd \
     k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler
+    k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kubelet \
+    k8s.io/kubernetes/cmd/kube-proxy
   build_module "$CLUSTER_DIR/kwok" kwok "$KWOK_VERSION" "" \
     sigs.k8s.io/kwok/cmd/kwok ./cmd/kwok-stages
   build_module "$CLUSTER_DIR/provisioner" provisioner "$PROVLIB_VERSION" "" ./cmd/nfs-provisioner

@@ -1,0 +1,3 @@
+module mehdb.local/cluster/pause
+
+go 1.26.0

@@ -1,111 +1,51 @@
 #!/usr/bin/env bash
-# npm run test:cluster: proves the synthesized manifests on a real Kubernetes control plane.
-#
-# Phases: packages -> build (cached outside the repo) -> start (etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler, kwok nodes, on 127.0.0.1) -> for each preset: apply
-# server-side, assert what the course shows, scale to 3, delete -> dry-run every config variant
-# -> teardown. Exits non-zero on any failure; always stops what it started. See cluster/README.md.
+# npm run test:cluster: the committed dist/ on a real cluster of this machine. Starts the same
+# cluster as `npm run cluster:up` (control plane, CoreDNS, kube-proxy, three real nodes with
+# containerd and the datastore image, the real NFS Ganesha provisioner), runs the TypeScript
+# tests of cluster/test/ with node's test runner, prints the figures, and stops everything,
+# whatever happened. The last line is `cluster: N passed, M failed`.
 #
 # Environment:
-#   MEHDB_CLUSTER_CACHE   binary cache root (default /var/cache/mehdb-cluster)
-#   MEHDB_CLUSTER_KEEP=1  keep the run's work folder (logs, kubeconfigs) after it ends
-#   MEHDB_CLUSTER_BUILD_ONLY=1  build (or check) the binaries and stop
+#   MEHDB_CLUSTER_CACHE        binary cache (default /var/cache/mehdb-cluster)
+#   MEHDB_CLUSTER_STATE        state folder (default /var/tmp/mehdb-cluster)
+#   MEHDB_CLUSTER_KEEP=1       keep the state folder (logs) after the run
+#   MEHDB_CLUSTER_BUILD_ONLY=1 only build (or check) the binaries
+#   MEHDB_CLUSTER_ONLY=NAME    run only the test files whose name contains NAME
 set -euo pipefail
+LOG_TAG=cluster
+# shellcheck source=cluster/lib/cluster.sh
+source "$(dirname "$0")/lib/cluster.sh"
+case ${1:-} in -h|--help) usage_from_header; exit 0 ;; esac
+(( $(id -u) == 0 )) || die "run as root: the cluster needs namespaces, cgroups and mounts"
 
-CLUSTER_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(cd "$CLUSTER_DIR/.." && pwd)
-CACHE_ROOT=${MEHDB_CLUSTER_CACHE:-/var/cache/mehdb-cluster}
-RUN_START=$(date +%s)
-CURRENT_PRESET=setup
-WORK=""
+if [[ "${MEHDB_CLUSTER_BUILD_ONLY:-}" == 1 ]]; then
+  ensure_packages
+  build_all
+  log "built; NFS provisioner: $NFS_PROVISIONER_KIND ($NFS_PROVISIONER_BIN)"
+  exit 0
+fi
+cluster_running && die "a cluster from npm run cluster:up runs in $STATE: npm run cluster:down first"
 
-log() { printf '[cluster %4ss] %s\n' "$(( $(date +%s) - RUN_START ))" "$*"; }
-step() { printf '\n[cluster %4ss] ==== %s\n' "$(( $(date +%s) - RUN_START ))" "$*"; }
-die() { log "ERROR: $*" >&2; exit 1; }
-
-# shellcheck source=lib/build.sh
-source "$CLUSTER_DIR/lib/build.sh"
-# shellcheck source=lib/start.sh
-source "$CLUSTER_DIR/lib/start.sh"
-# shellcheck source=lib/checks.sh
-source "$CLUSTER_DIR/lib/checks.sh"
-
-# ensure_packages: Debian packages the script uses, installed when missing.
-ensure_packages() {
-  local missing=() cmd pkg
-  for cmd in openssl:openssl curl:curl jq:jq ss:iproute2; do
-    command -v "${cmd%%:*}" >/dev/null || missing+=("${cmd#*:}")
-  done
-  command -v kubectl >/dev/null || die "kubectl is not on PATH"
-  if (( ${#missing[@]} )); then
-    log "installing Debian packages: ${missing[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
-      || die "apt-get install ${missing[*]} failed"
-  fi
-}
-
-# synth_preset NAME OUTDIR: the app's manifests for a preset, without touching dist/.
-synth_preset() {
-  (cd "$REPO_DIR" && MEHDB_PRESET=$1 npm run --silent synth -- --output "$2") >"$WORK/synth-$1.log" 2>&1 \
-    || { cat "$WORK/synth-$1.log" >&2; fail "MEHDB_PRESET=$1 npm run synth failed (output above)"; return 1; }
-}
-
-teardown() {
+finish() {
   local rc=$?
   set +e
-  if (( ${#PIDS[@]} )); then
-    step "teardown: stopping ${#PIDS[@]} processes"
-    stop_all
-  fi
-  if [[ -n "$WORK" && -d "$WORK" ]]; then
-    if [[ "${MEHDB_CLUSTER_KEEP:-}" == 1 || $rc -ne 0 ]]; then
-      log "work folder kept: $WORK"
-    else
-      rm -rf "$WORK"
-    fi
-  fi
+  (( rc == 0 )) || MEHDB_CLUSTER_KEEP=${MEHDB_CLUSTER_KEEP:-1}
+  [[ -f $STATE/figures.txt ]] && { step "figures"; cat "$STATE/figures.txt"; }
+  cluster_down
+  log "total: $(( $(date +%s) - LOG_START ))s"
   exit "$rc"
 }
+trap finish EXIT
+trap 'exit 130' INT TERM
 
-main() {
-  trap teardown EXIT
-  trap 'exit 130' INT TERM
-  step "packages"
-  ensure_packages
-
-  step "build (Kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION; cache $CACHE_ROOT)"
-  local t=$(date +%s)
-  build_all
-  log "build phase: $(( $(date +%s) - t ))s"
-  [[ "${MEHDB_CLUSTER_BUILD_ONLY:-}" == 1 ]] && return 0
-
-  WORK=$(mktemp -d /tmp/mehdb-cluster.XXXXXX)
-  step "start control plane (work folder $WORK)"
-  t=$(date +%s)
-  start_control_plane
-  start_nodes
-  check_loopback_only
-  log "start phase: $(( $(date +%s) - t ))s"
-  kubectl version 2>/dev/null | sed 's/^/  /' || true
-
-  local tutorial_dir=$WORK/preset-tutorial
-  [[ -n "$(ls "$REPO_DIR"/dist/*.yaml 2>/dev/null)" ]] || die "dist/ has no manifests: run npm run synth"
-
-  run_preset default "$REPO_DIR/dist"
-  step "synthesize the tutorial preset: MEHDB_PRESET=tutorial npm run synth -- --output $tutorial_dir"
-  if synth_preset tutorial "$tutorial_dir"; then
-    run_preset tutorial "$tutorial_dir"
-  fi
-  dry_run_variants
-
-  step "result"
-  for f in "${FAILURES[@]}"; do log "  failed: $f"; done
-  (( FAILED == 0 )) || for n in kube-apiserver kube-controller-manager kube-scheduler kwok; do
-    log "  last lines of $n log:"; tail -n 5 "$WORK/logs/$n.log" | sed 's/^/    /'
-  done
-  log "total: $(( $(date +%s) - RUN_START ))s"
-  echo "cluster: $PASSED passed, $FAILED failed"
-  (( FAILED == 0 ))
-}
-
-main "$@"
+cluster_up
+step "tests (cluster/test, node --test)"
+export MEHDB_CLUSTER_STATE=$STATE MEHDB_CLUSTER_MANIFESTS=$MANIFESTS MEHDB_REPO_DIR=$REPO_DIR \
+  MEHDB_CLUSTER_CTR=$BIN_node/ctr MEHDB_CLUSTER_DNS=$DNS_ADDR MEHDB_CLUSTER_NFS=$NFS_ADDR \
+  MEHDB_CLUSTER_PROVISIONER=$NFS_PROVISIONER_KIND
+rc=0
+node "$CLUSTER_DIR/test/run.js" "${MEHDB_CLUSTER_ONLY:-}" 2>&1 | tee "$STATE/tests.log" || rc=$?
+passed=$(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$STATE/tests.log" | tail -n 1)
+failed=$(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$STATE/tests.log" | tail -n 1)
+echo "cluster: ${passed:-0} passed, ${failed:-0} failed"
+(( rc == 0 && ${failed:-1} == 0 ))

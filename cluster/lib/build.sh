@@ -1,7 +1,14 @@
-# Build phase of cluster/test-cluster.sh: builds the binaries of the three Go modules under
-# cluster/ into a cache outside the repository, keyed by the module's pinned versions and a hash
-# of its go.mod, go.sum and Go sources, so that a warm run only checks the cache.
-# Sourced by test-cluster.sh; expects CLUSTER_DIR, CACHE_ROOT and the log helpers.
+# shellcheck shell=bash disable=SC2034,SC2154 # shared variables; checked whole through the scripts that source this
+# Build phase of the test cluster: builds the binaries of the Go modules under cluster/ (and the
+# NFS Ganesha provisioner from its source beside the repository) into a cache outside the
+# repository, keyed by pinned versions and a hash of go.mod, go.sum and the Go sources, so that
+# a warm run only checks the cache. Sourced by cluster/lib/cluster.sh; expects CLUSTER_DIR,
+# REPO_DIR, CACHE_ROOT and scripts/lib/common.sh.
+
+# Set by build_all: the cache's bin folder of each module, and the NFS provisioner to run.
+BIN_k8s="" BIN_kwok="" BIN_node="" BIN_pause="" BIN_provisioner=""
+NFS_PROVISIONER_BIN="" NFS_PROVISIONER_KIND=""
+export BIN_k8s BIN_kwok BIN_node BIN_pause BIN_provisioner NFS_PROVISIONER_BIN NFS_PROVISIONER_KIND
 
 # mod_version DIR MODULE: the version DIR/go.mod requires of MODULE.
 mod_version() {
@@ -11,6 +18,14 @@ K8S_VERSION=$(mod_version "$CLUSTER_DIR/k8s" k8s.io/kubernetes)
 KWOK_VERSION=$(mod_version "$CLUSTER_DIR/kwok" sigs.k8s.io/kwok)
 PROVLIB_VERSION=$(mod_version "$CLUSTER_DIR/provisioner" sigs.k8s.io/sig-storage-lib-external-provisioner/v13)
 ETCD_VERSION=$(mod_version "$CLUSTER_DIR/k8s" go.etcd.io/etcd/server/v3)
+CONTAINERD_VERSION=$(mod_version "$CLUSTER_DIR/node" github.com/containerd/containerd/v2)
+COREDNS_VERSION=$(mod_version "$CLUSTER_DIR/node" github.com/coredns/coredns)
+# The NFS Ganesha provisioner: kubernetes-sigs/nfs-ganesha-server-and-external-provisioner at
+# this commit. Its module is refused by the Go module proxy here, so its source is read from
+# MEHDB_NFS_PROVISIONER_SRC (default: the snapshot beside the repository).
+NFS_PROVISIONER_MODULE=github.com/kubernetes-sigs/nfs-ganesha-server-and-external-provisioner
+NFS_PROVISIONER_COMMIT=7027d6505a510673579c03db589bcb02cc8eda0b
+NFS_PROVISIONER_SRC=${MEHDB_NFS_PROVISIONER_SRC:-$REPO_DIR/../shared/third_party/nfs-ganesha-server-and-external-provisioner}
 
 # module_key DIR NAME VERSION LDFLAGS PACKAGE...: cache folder name for a module; the hash
 # covers the Go version, the ldflags, the packages built and the module's sources.
@@ -63,7 +78,7 @@ build_module() {
   else
     start=$(date +%s)
     log "$name $version: building into $CACHE_ROOT/$key (first run on this machine; takes a while)"
-    rm -rf "$CACHE_ROOT/$key"
+    rm -rf "${CACHE_ROOT:?}/$key"
     mkdir -p "$bin"
     (cd "$dir" && with_progress "$bin/.build.log" "downloading $name modules" nice -n 10 go mod download) \
       || die "go mod download failed in $dir"
@@ -81,8 +96,48 @@ build_module() {
   printf -v "BIN_${name//-/_}" '%s' "$bin"
 }
 
+# build_nfs_provisioner: sets NFS_PROVISIONER_BIN and NFS_PROVISIONER_KIND (real or stand-in).
+# Real from the source snapshot (a writable copy in the cache, GOFLAGS=-mod=mod because the
+# snapshot has no vendor/ folder), else `go install` of the module at the pinned commit, else,
+# loudly, the stand-in of cluster/provisioner (which serves no NFS).
+build_nfs_provisioner() {
+  local key dir
+  if [[ -d "$NFS_PROVISIONER_SRC/cmd/nfs-provisioner" ]]; then
+    key=nfs-ganesha-provisioner-${NFS_PROVISIONER_COMMIT:0:7}-$( (cd "$NFS_PROVISIONER_SRC" && go version \
+      && find . -name '*.go' -o -name go.mod -o -name go.sum | LC_ALL=C sort | xargs cat) | sha256sum | cut -c1-12)
+    dir=$CACHE_ROOT/$key
+    if [[ ! -f $dir/complete ]]; then
+      log "NFS Ganesha provisioner ${NFS_PROVISIONER_COMMIT:0:7}: building from $NFS_PROVISIONER_SRC"
+      rm -rf "$dir" && mkdir -p "$dir/bin"
+      cp -r "$NFS_PROVISIONER_SRC" "$dir/src" && chmod -R u+w "$dir/src"
+      (cd "$dir/src" && with_progress "$dir/build.log" "building nfs-provisioner" \
+        env GOFLAGS=-mod=mod CGO_ENABLED=0 nice -n 10 go build -trimpath -o "$dir/bin/" ./cmd/nfs-provisioner)
+      rm -rf "$dir/src"
+      date -u +%FT%TZ >"$dir/complete"
+    fi
+  else
+    key=nfs-ganesha-provisioner-${NFS_PROVISIONER_COMMIT:0:7}-installed
+    dir=$CACHE_ROOT/$key
+    if [[ ! -f $dir/complete ]]; then
+      log "NFS Ganesha provisioner: no source at $NFS_PROVISIONER_SRC; trying go install of the module"
+      mkdir -p "$dir/bin"
+      if GOBIN=$dir/bin CGO_ENABLED=0 go install "$NFS_PROVISIONER_MODULE/cmd/nfs-provisioner@$NFS_PROVISIONER_COMMIT" >"$dir/build.log" 2>&1; then
+        date -u +%FT%TZ >"$dir/complete"
+      else
+        log "!!!! go install of the NFS Ganesha provisioner failed:"
+        sed 's/^/!!!!   /' "$dir/build.log" >&2
+        log "!!!! FALLING BACK TO THE STAND-IN PROVISIONER (cluster/provisioner): volumes are made"
+        log "!!!! and bound, but no NFS server runs and nothing is exported over NFS."
+        NFS_PROVISIONER_BIN=$BIN_provisioner/nfs-provisioner NFS_PROVISIONER_KIND=stand-in
+        return 0
+      fi
+    fi
+  fi
+  NFS_PROVISIONER_BIN=$dir/bin/nfs-provisioner NFS_PROVISIONER_KIND=real
+}
+
 build_all() {
-  command -v go >/dev/null || die "go is not on PATH (Go 1.26 is needed to build the control plane)"
+  have go || die "go is not on PATH (Go 1.26 is needed to build the cluster)"
   mkdir -p "$CACHE_ROOT"
   local vpkg=k8s.io/component-base/version minor=${K8S_VERSION#v1.}
   minor=${minor%%.*}
@@ -96,5 +151,13 @@ build_all() {
     k8s.io/kubernetes/cmd/kube-proxy
   build_module "$CLUSTER_DIR/kwok" kwok "$KWOK_VERSION" "" \
     sigs.k8s.io/kwok/cmd/kwok ./cmd/kwok-stages
+  build_module "$CLUSTER_DIR/node" node "$CONTAINERD_VERSION" \
+    "-X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" \
+    github.com/containerd/containerd/v2/cmd/containerd \
+    github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 \
+    github.com/containerd/containerd/v2/cmd/ctr \
+    github.com/coredns/coredns
+  build_module "$CLUSTER_DIR/pause" pause v1 "" .
   build_module "$CLUSTER_DIR/provisioner" provisioner "$PROVLIB_VERSION" "" ./cmd/nfs-provisioner
+  build_nfs_provisioner
 }

@@ -1,0 +1,76 @@
+# shellcheck shell=bash disable=SC2034,SC2154 # shared variables; checked whole through the scripts that source this
+# Processes of the test cluster: each is started detached (it outlives `npm run cluster:up`),
+# logs to $STATE/logs/NAME.log and is recorded in $STATE/pids (start order), so that
+# `npm run cluster:down` can stop it. Sourced by cluster/lib/cluster.sh.
+
+# start_bg NAME CMD...: starts CMD detached and records it.
+start_bg() {
+  local name=$1
+  shift
+  mkdir -p "$STATE/logs"
+  setsid "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null &
+  echo "$! $name" >>"$STATE/pids"
+  log "  started $name (pid $!, log $STATE/logs/$name.log)"
+}
+
+# in_net CMD...: runs CMD in the cluster's network namespace (host mount namespace).
+in_net() { nsenter --target "$(holder_pid)" --net -- "$@"; }
+# in_nodes CMD...: runs CMD in the cluster's network and the nodes' mount namespace.
+in_nodes() { nsenter --target "$(holder_pid)" --net --mount -- "$@"; }
+holder_pid() { cat "$STATE/holder.pid"; }
+
+# pid_of NAME: the recorded pid of NAME, if it still runs.
+pid_of() {
+  local pid
+  pid=$(awk -v n="$1" '$2 == n {p = $1} END {print p}' "$STATE/pids" 2>/dev/null)
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+# assert_alive NAME: fails with the end of NAME's log if the process has exited.
+assert_alive() {
+  pid_of "$1" >/dev/null && return 0
+  tail -n 30 "$STATE/logs/$1.log" >&2
+  die "$1 exited early; end of its log above"
+}
+
+# stop_pid PID NAME: TERM, then KILL after 10 s.
+stop_pid() {
+  local pid=$1 name=$2 _
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 20); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.5
+  done
+  log "  $name (pid $pid) did not stop on TERM; killing"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# stop_recorded [NAME_PATTERN]: stops recorded processes (matching the pattern), newest first.
+stop_recorded() {
+  local pattern=${1:-*} pid name
+  [[ -f $STATE/pids ]] || return 0
+  while read -r pid name; do
+    # shellcheck disable=SC2053
+    [[ $name == $pattern ]] && stop_pid "$pid" "$name"
+  done < <(tac "$STATE/pids")
+}
+
+# kill_netns_members INODE: SIGKILL every process whose network namespace has INODE (what
+# escaped the records: daemons that forked, runtime shims).
+kill_netns_members() {
+  local inode=$1 p
+  [[ -n $inode ]] || return 0
+  for p in /proc/[0-9]*; do
+    [[ "$(stat -L -c %i "$p/ns/net" 2>/dev/null)" == "$inode" ]] && kill -KILL "${p#/proc/}" 2>/dev/null
+  done
+  return 0
+}
+
+# kill_cgroup_members: SIGKILL every process in the nodes' cgroups (the containers).
+kill_cgroup_members() {
+  local f pid
+  while read -r f; do
+    while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done <"$f"
+  done < <(find /sys/fs/cgroup/*"$CGROUP_PARENT" -name cgroup.procs 2>/dev/null)
+}

@@ -1,0 +1,102 @@
+/**
+ * What the cluster tests share: the API clients of the running test cluster, kubectl, bounded
+ * waits, the datastore's HTTP API on pod IPs, the nodes' runtimes and the run's figures.
+ * The cluster itself is started and stopped by cluster/lib/cluster.sh; these tests only look.
+ */
+import { execFile } from 'node:child_process';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+
+const exec = promisify(execFile);
+
+/** Where the running cluster keeps its state (set by cluster/test-cluster.sh). */
+export const STATE = required('MEHDB_CLUSTER_STATE');
+/** The manifests under test (the committed dist/ by default). */
+export const MANIFESTS = required('MEHDB_CLUSTER_MANIFESTS');
+/** The repository, for `npm run synth` of other presets. */
+export const REPO_DIR = required('MEHDB_REPO_DIR');
+/** ctr, to look at the containers on a node as its runtime sees them. */
+export const CTR = required('MEHDB_CLUSTER_CTR');
+/** The cluster DNS server (CoreDNS), as the kubelets' clusterDNS. */
+export const DNS_ADDR = required('MEHDB_CLUSTER_DNS');
+/** The NFS server's address (NFS Ganesha run by the real provisioner). */
+export const NFS_ADDR = required('MEHDB_CLUSTER_NFS');
+/** `real` or `stand-in`: which NFS provisioner runs. */
+export const PROVISIONER_KIND = required('MEHDB_CLUSTER_PROVISIONER');
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the cluster tests with npm run test:cluster`);
+  return value;
+}
+
+const kc = new k8s.KubeConfig();
+kc.loadFromDefault();
+export const core = kc.makeApiClient(k8s.CoreV1Api);
+export const apps = kc.makeApiClient(k8s.AppsV1Api);
+export const storage = kc.makeApiClient(k8s.StorageV1Api);
+
+/** Runs kubectl against the test cluster; rejects with its stderr when it fails. */
+export async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await exec('kubectl', args, { maxBuffer: 16 << 20, timeout: 180_000 });
+  return stdout;
+}
+
+/** Polls `check` every `everyMs` until it returns a value other than undefined/false. */
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>,
+  everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    }
+    await sleep(everyMs);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** True when the pod is Running and its Ready condition is True. */
+export function isReady(pod: k8s.V1Pod): boolean {
+  return pod.status?.phase === 'Running'
+    && (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** Runs a command of this host and returns its stdout. */
+export async function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<string> {
+  const { stdout } = await exec(cmd, args, { maxBuffer: 16 << 20, timeout: timeoutMs });
+  return stdout;
+}
+
+/** ctr on the node's own containerd, in the CRI namespace. */
+export function ctr(node: string, ...args: string[]): Promise<string> {
+  return run(CTR, ['--address', `${STATE}/nodes/${node}/containerd.sock`, '--namespace', 'k8s.io', ...args]);
+}
+
+/** The host PID of a pod's container, as the node's runtime reports it. */
+export async function containerPid(pod: k8s.V1Pod): Promise<number> {
+  const id = pod.status?.containerStatuses?.[0]?.containerID?.replace(/^containerd:\/\//, '');
+  if (!id || !pod.spec?.nodeName) throw new Error(`pod ${pod.metadata?.name} has no running container`);
+  const line = (await ctr(pod.spec.nodeName, 'tasks', 'ls')).split('\n').find((l) => l.startsWith(id));
+  const pid = Number(line?.trim().split(/\s+/)[1]);
+  if (!pid) throw new Error(`node ${pod.spec.nodeName} runs no task ${id}`);
+  return pid;
+}
+
+/** Reads a file of /proc of a host PID. */
+export const procFile = (pid: number, name: string) => readFileSync(`/proc/${pid}/${name}`, 'utf8');
+
+/** A figure of the run: printed now, and collected in $STATE/figures.txt for the summary. */
+export function figure(name: string, value: string): void {
+  const line = `FIGURE ${name}: ${value}`;
+  console.log(line);
+  appendFileSync(`${STATE}/figures.txt`, line + '\n');
+}

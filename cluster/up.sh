@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# npm run cluster:up: starts a local Kubernetes cluster with real nodes on this machine and
+# leaves it running: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, CoreDNS,
+# kube-proxy, three real worker nodes (kubelet + containerd + runc) with the datastore image
+# of dist/ loaded, and the real NFS Ganesha provisioner serving the StorageClass of dist/.
+# Then, as it prints:  export KUBECONFIG=...;  kubectl apply -f dist/
+# Pods answer from this host on their pod IPs. `npm run cluster:down` stops everything.
+#
+# Needs root, Go 1.26, the Go module proxy and Debian's apt (see cluster/README.md).
+# Environment:
+#   MEHDB_CLUSTER_STATE      state folder (default /var/tmp/mehdb-cluster)
+#   MEHDB_CLUSTER_CACHE      binary cache (default /var/cache/mehdb-cluster)
+#   MEHDB_CLUSTER_MANIFESTS  manifests whose provisioner Deployment is run (default dist/)
+set -euo pipefail
+LOG_TAG=cluster
+# shellcheck source=cluster/lib/cluster.sh
+source "$(dirname "$0")/lib/cluster.sh"
+case ${1:-} in -h|--help) usage_from_header; exit 0 ;; esac
+(( $(id -u) == 0 )) || die "run as root: the cluster needs namespaces, cgroups and mounts"
+on_exit() {
+  local rc=$?
+  (( rc == 0 )) || { log "start failed; stopping what started"; cluster_down; }
+  exit "$rc"
+}
+trap on_exit EXIT
+cluster_up
+trap - EXIT
+step "ready"
+cat <<MSG
+The cluster runs (state in $STATE). Next:
+  export KUBECONFIG=$KUBECONFIG
+  kubectl apply -f dist/
+  kubectl -n mehdb get pods -o wide          # then: curl http://<pod IP>:9876/status
+  npm run cluster:down                       # stops everything
+MSG

@@ -19,7 +19,7 @@ case ${1:-} in -h|--help) usage_from_header; exit 0 ;; esac
 (( $(id -u) == 0 )) || die "run as root: the cluster needs namespaces, cgroups and mounts"
 on_exit() {
   local rc=$?
-  (( rc == 0 )) || { log "start failed; stopping what started"; cluster_down; }
+  (( rc == 0 )) || { log "start failed; stopping what started"; MEHDB_CLUSTER_KEEP=1 cluster_down; }
   exit "$rc"
 }
 trap on_exit EXIT

@@ -72,8 +72,9 @@ cluster_up() {
   start_holder
   setup_network
   start_control_plane
-  start_kube_proxy || log "  going on without kube-proxy: ClusterIP Services will not answer"
   start_nodes
+  # kube-proxy waits for its Node object before it serves.
+  start_kube_proxy || log "  going on without kube-proxy: ClusterIP Services will not answer"
   step "NFS provisioner of $MANIFESTS"
   prepare_provisioner_account
   start_nfs_provisioner "$MANIFESTS"

@@ -59,7 +59,7 @@ start_controllers() {
 start_kwok() {
   "$BIN_kwok/kwok-stages" >"$STATE/kwok-stages.yaml"
   start_bg kwok in_net "$BIN_kwok/kwok" --kubeconfig="$STATE/kubeconfig/kwok" --config="$STATE/kwok-stages.yaml" \
-    --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+    --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --server-address="$MASTER_ADDR:10247" --node-ip="$MASTER_ADDR" --cidr=10.244.0.0/24 \
     --node-lease-duration-seconds=40
   kubectl apply --server-side --field-manager="$CLUSTER_NAME" -f - >/dev/null <<EOF

@@ -21,13 +21,13 @@ make_cgroup_root() {
 
 # render TEMPLATE OUT NODE: fills a node template of cluster/lib.
 render() {
-  local node=$2 d
+  local node=$3 d
   d=$(node_dir "$node")
   sed -e "s#@DIR@#$d#g" -e "s#@NODE@#$node#g" -e "s#@ADDR@#$(node_addr "$node")#g" \
     -e "s#@SUBNET@#$(node_pod_subnet "$node")#g" -e "s#@BRIDGE@#mehdb$(node_index "$node")#g" \
     -e "s#@PAUSE@#$PAUSE_IMAGE#g" -e "s#@CNI_BIN@#$CNI_BIN_DIR#g" -e "s#@DNS@#$DNS_ADDR#g" \
     -e "s#@CA@#$STATE/pki/ca.crt#g" -e "s#@CGROUP@#$CGROUP_PARENT/$node#g" \
-    "$CLUSTER_DIR/lib/$1" >"$3"
+    "$CLUSTER_DIR/lib/$1" >"$2"
 }
 
 ctr_node() { "$BIN_node/ctr" --address "$(node_dir "$1")/containerd.sock" --namespace k8s.io "${@:2}"; }

@@ -3,10 +3,15 @@
 # logs to $STATE/logs/NAME.log and is recorded in $STATE/pids (start order), so that
 # `npm run cluster:down` can stop it. Sourced by cluster/lib/cluster.sh.
 
-# start_bg NAME CMD...: starts CMD detached and records it.
+# start_bg NAME [in_net|in_nodes] CMD...: starts CMD detached (in the cluster's namespaces when
+# asked) and records it.
 start_bg() {
   local name=$1
   shift
+  case $1 in
+    in_net) shift; set -- nsenter --target "$(holder_pid)" --net -- "$@" ;;
+    in_nodes) shift; set -- nsenter --target "$(holder_pid)" --net --mount -- "$@" ;;
+  esac
   mkdir -p "$STATE/logs"
   setsid "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null &
   echo "$! $name" >>"$STATE/pids"
@@ -33,27 +38,26 @@ assert_alive() {
   die "$1 exited early; end of its log above"
 }
 
-# stop_pid PID NAME: TERM, then KILL after 10 s.
-stop_pid() {
-  local pid=$1 name=$2 _
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 20); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.5
-  done
-  log "  $name (pid $pid) did not stop on TERM; killing"
-  kill -KILL "$pid" 2>/dev/null || true
-}
-
-# stop_recorded [NAME_PATTERN]: stops recorded processes (matching the pattern), newest first.
+# stop_recorded [NAME_PATTERN]: TERM to the recorded processes (matching the pattern), then
+# KILL to those still running 10 s later.
 stop_recorded() {
-  local pattern=${1:-*} pid name
+  local pattern=${1:-*} pid name _ entry left=()
   [[ -f $STATE/pids ]] || return 0
   while read -r pid name; do
     # shellcheck disable=SC2053
-    [[ $name == $pattern ]] && stop_pid "$pid" "$name"
+    if [[ $name == $pattern ]] && kill -TERM "$pid" 2>/dev/null; then left+=("$pid:$name"); fi
   done < <(tac "$STATE/pids")
+  for _ in $(seq 1 20); do
+    local still=()
+    for entry in "${left[@]}"; do kill -0 "${entry%%:*}" 2>/dev/null && still+=("$entry"); done
+    left=("${still[@]}")
+    (( ${#left[@]} )) || return 0
+    sleep 0.5
+  done
+  for entry in "${left[@]}"; do
+    log "  ${entry#*:} (pid ${entry%%:*}) did not stop on TERM; killing"
+    kill -KILL "${entry%%:*}" 2>/dev/null || true
+  done
 }
 
 # kill_netns_members INODE: SIGKILL every process whose network namespace has INODE (what
@@ -62,7 +66,7 @@ kill_netns_members() {
   local inode=$1 p
   [[ -n $inode ]] || return 0
   for p in /proc/[0-9]*; do
-    [[ "$(stat -L -c %i "$p/ns/net" 2>/dev/null)" == "$inode" ]] && kill -KILL "${p#/proc/}" 2>/dev/null
+    if [[ "$(stat -L -c %i "$p/ns/net" 2>/dev/null)" == "$inode" ]]; then kill -KILL "${p#/proc/}" 2>/dev/null || true; fi
   done
   return 0
 }

@@ -33,7 +33,7 @@ cluster_down() {
   [[ -d $STATE ]] || { log "nothing to stop: no $STATE"; return 0; }
   step "stopping the cluster of $STATE"
   # shellcheck source=/dev/null
-  [[ -f $STATE/bins ]] && source "$STATE/bins"
+  if [[ -f $STATE/bins ]]; then source "$STATE/bins"; fi
   stop_containers
   stop_recorded
   kill_cgroup_members
@@ -41,8 +41,8 @@ cluster_down() {
   sleep 1
   remove_cgroups
   ip link del "$HOST_VETH" 2>/dev/null || true
-  [[ -f $STATE/created-export ]] && rmdir /export 2>/dev/null
-  [[ -f $STATE/created-var-lib-cni ]] && rmdir /var/lib/cni 2>/dev/null
+  if [[ -f $STATE/created-export ]]; then rmdir /export 2>/dev/null || log "  could not remove /export"; fi
+  if [[ -f $STATE/created-var-lib-cni ]]; then rmdir /var/lib/cni 2>/dev/null || log "  could not remove /var/lib/cni"; fi
   if [[ "${MEHDB_CLUSTER_KEEP:-}" == 1 ]]; then
     log "state folder kept: $STATE"
   else

@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { InvalidPropError, show } from '../common/prop-error';
 import { checkOneOf } from '../common/validate';
 import { MehdbSettings } from '../mehdb/mehdb-props';
-import { NfsProvisionerSettings } from '../nfs-provisioner/nfs-provisioner-props';
+import { NFS_PROVISIONER_DEFAULTS, NfsProvisionerSettings } from '../nfs-provisioner/nfs-provisioner-props';
 import { AppConfig, AppConfigOverrides, PRESET_NAMES, PresetName } from './app-config';
 import { PRESETS } from './presets';
 
@@ -48,7 +48,7 @@ export function applyOverrides(preset: AppConfig, overrides: AppConfigOverrides)
     storage: { ...preset.storage, ...overrides.storage },
     mehdb: { ...preset.mehdb, ...overrides.mehdb },
   };
-  const served = config.storage.storageClassName;
+  const served = config.storage.storageClassName ?? NFS_PROVISIONER_DEFAULTS.storageClassName;
   if (config.mehdb.storageClassName !== undefined && config.mehdb.storageClassName !== served) {
     throw new InvalidPropError('mehdb.storageClassName',
       `${show(config.mehdb.storageClassName)} does not match the StorageClass the storage layer serves (${show(served)}), so the claims would stay Pending`,

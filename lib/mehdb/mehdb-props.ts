@@ -61,3 +61,30 @@ export interface MehdbProps extends MehdbSettings {
   /** StorageClass the storage layer serves; the claims use it. */
   readonly storageClassName: string;
 }
+
+/**
+ * Every default of {@link MehdbSettings}, stated once. The JSDoc `@default` of each field mirrors
+ * it (test/defaults.test.ts checks that they agree); presets set only what departs from it. The
+ * image's default is computed: the record of the last `npm run image` (`recordedDatastoreImage()` in datastore-image.ts).
+ */
+export const MEHDB_DEFAULTS = {
+  name: 'mehdb',
+  replicas: 2,
+  containerName: 'mehdb',
+  port: 9876,
+  storageSize: '1Gi',
+  accessMode: 'ReadWriteMany',
+  dataPath: '/mehdbdata',
+  antiAffinity: 'required',
+  hardened: true,
+  runAsUser: 65532,
+  podDisruptionBudget: true,
+  resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+  livenessProbe: { initialDelaySeconds: 5, periodSeconds: 10 },
+  readinessProbe: { initialDelaySeconds: 2, periodSeconds: 5 },
+  readinessPath: '/status?level=full',
+  clusterDomain: 'cluster.local',
+} as const satisfies Required<Omit<MehdbSettings, 'image' | 'storageClassName'>>;
+
+/** Props of {@link Mehdb} after defaults and checks: every field set, every value valid. */
+export type SettledMehdbProps = Readonly<Required<MehdbProps>>;

@@ -65,3 +65,31 @@ export interface NfsProvisionerProps extends NfsProvisionerSettings {
    */
   readonly clusterScope: Construct;
 }
+
+/**
+ * Every default of {@link NfsProvisionerSettings}, stated once. The JSDoc `@default` of each field
+ * mirrors it (test/defaults.test.ts checks that they agree); presets set only what departs from it.
+ */
+export const NFS_PROVISIONER_DEFAULTS = {
+  name: 'nfs-provisioner',
+  image: 'registry.k8s.io/sig-storage/nfs-provisioner:v4.0.8',
+  portSet: 'v4',
+  provisionerName: 'example.com/nfs',
+  storageClassName: 'nfs-dynamic',
+  exportHostPath: '/srv/nfs-dynamic',
+  createExportHostPath: true,
+  nodeSelector: {},
+  tolerations: [],
+  mountOptions: ['vers=4.1'],
+  parameters: {},
+  reclaimPolicy: 'Delete',
+  resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '512Mi' } },
+  testClaim: false,
+} as const satisfies Required<Omit<NfsProvisionerSettings, 'podSecurityPolicyName'>>;
+
+/**
+ * Props of {@link NfsProvisioner} after defaults and checks: every field set and valid, except the
+ * PodSecurityPolicy name, whose absence means "no such rule".
+ */
+export type SettledNfsProvisionerProps = Readonly<Required<Omit<NfsProvisionerProps, 'podSecurityPolicyName'>>>
+  & Pick<NfsProvisionerProps, 'podSecurityPolicyName'>;

@@ -1,20 +1,16 @@
-import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { k8s } from '../../imports';
 import { appLabels, selectorLabels } from '../common/labels';
-import { InvalidPropError } from '../common/prop-error';
-import { checkResources, toResourceRequirements } from '../common/resources';
-import {
-  checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkOneOf, checkPinnedImage, checkProvisionerName,
-} from '../common/validate';
-import { nfsPorts } from './nfs-ports';
-import { NfsProvisionerProps, NfsStorageClassParameters } from './nfs-provisioner-props';
+import { toResourceRequirements } from '../common/resources';
+import { NfsPort, nfsPorts } from './nfs-ports';
+import { NfsProvisionerProps, SettledNfsProvisionerProps } from './nfs-provisioner-props';
 import { grantProvisionerAccess } from './nfs-provisioner-rbac';
+import { settleNfsProvisionerProps } from './settle-props';
 
 /** Where the provisioner's NFS server exports from inside its container (fixed by the image). */
 const EXPORT_MOUNT_PATH = '/export';
-const PARAMETER_KEYS: ReadonlyArray<keyof NfsStorageClassParameters> = ['gid', 'rootSquash', 'mountOptions'];
+const EXPORT_VOLUME = 'export-volume';
 
 /**
  * An NFS dynamic provisioner and the StorageClass it serves: every claim of that class becomes a
@@ -37,135 +33,126 @@ export class NfsProvisioner extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   /** The Service whose ports the provisioner checks at start. */
   public readonly service: k8s.KubeService;
+  /** The props with defaults applied and checked. */
+  private readonly settled: SettledNfsProvisionerProps;
+  private readonly ports: readonly NfsPort[];
+  private readonly labels: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: NfsProvisionerProps) {
     super(scope, id);
-    const name = checkDnsLabel('NfsProvisioner.name', props.name ?? 'nfs-provisioner');
-    this.namespace = checkDnsLabel('NfsProvisioner.namespace', props.namespace);
-    this.provisionerName = checkProvisionerName('NfsProvisioner.provisionerName', props.provisionerName ?? 'example.com/nfs');
-    this.storageClassName = checkDnsSubdomain('NfsProvisioner.storageClassName', props.storageClassName ?? 'nfs-dynamic');
-    const image = checkPinnedImage('NfsProvisioner.image', props.image ?? 'registry.k8s.io/sig-storage/nfs-provisioner:v4.0.8');
-    const ports = nfsPorts(checkOneOf('NfsProvisioner.portSet', props.portSet ?? 'v4', ['v2', 'v4']));
-    const exportHostPath = checkAbsolutePath('NfsProvisioner.exportHostPath', props.exportHostPath ?? '/srv/nfs-dynamic');
-    checkClusterScope(props.clusterScope);
-    checkParameters(props.parameters ?? {});
-    const resources = checkResources('NfsProvisioner.resources', props.resources ?? {
-      requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '512Mi' },
-    });
-    const reclaimPolicy = checkOneOf('NfsProvisioner.reclaimPolicy', props.reclaimPolicy ?? 'Delete', ['Delete', 'Retain']);
-    const tolerations = (props.tolerations ?? []).map(t => ({
-      key: checkTolerationKey(t.key), operator: 'Exists', effect: 'NoSchedule',
-    }));
-    const selector = selectorLabels(name);
-    const labels = appLabels(name, 'storage');
+    this.settled = settleNfsProvisionerProps(props);
+    const { name, namespace, clusterScope, podSecurityPolicyName } = this.settled;
+    this.namespace = namespace;
+    this.provisionerName = this.settled.provisionerName;
+    this.storageClassName = this.settled.storageClassName;
+    this.ports = nfsPorts(this.settled.portSet);
+    this.labels = appLabels(name, 'storage');
 
     const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
-      metadata: { name, labels },
+      metadata: { name, labels: this.labels },
       // The provisioner talks to the API server: it needs its token.
       automountToken: true,
     });
+    grantProvisionerAccess(this, clusterScope, { name, namespace, serviceAccountName: serviceAccount.name, podSecurityPolicyName });
+    this.service = new k8s.KubeService(this, 'Service', this._toServiceProps());
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', this._toDeploymentProps(serviceAccount.name));
+    this.storageClass = new k8s.KubeStorageClass(clusterScope, `${id}StorageClass`, this._toStorageClassProps());
+    if (this.settled.testClaim) {
+      // The L1 class: cdk8s-plus-27's PersistentVolumeClaim rounds storage to whole Gi and fails on 1Mi.
+      new k8s.KubePersistentVolumeClaim(this, 'TestClaim', this._toTestClaimProps());
+    }
+  }
 
-    grantProvisionerAccess(this, props.clusterScope, {
-      name, namespace: this.namespace, serviceAccountName: serviceAccount.name, podSecurityPolicyName: props.podSecurityPolicyName,
-    });
-
-    this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name, labels },
+  /** The Service the provisioner reads at start: it must list exactly the ports the image serves. */
+  private _toServiceProps(): k8s.KubeServiceProps {
+    return {
+      metadata: { name: this.settled.name, labels: this.labels },
       spec: {
-        selector,
-        ports: ports.map(p => ({ name: p.name, port: p.port, protocol: p.protocol })),
+        selector: selectorLabels(this.settled.name),
+        ports: this.ports.map(p => ({ name: p.name, port: p.port, protocol: p.protocol })),
       },
-    });
+    };
+  }
 
-    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name, labels },
+  /** One provisioner pod on the node whose directory it exports. */
+  private _toDeploymentProps(serviceAccountName: string): k8s.KubeDeploymentProps {
+    return {
+      metadata: { name: this.settled.name, labels: this.labels },
       spec: {
         replicas: 1,
         // Two servers must never export the same directory at once.
         strategy: { type: 'Recreate' },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: serviceAccount.name,
-            automountServiceAccountToken: true,
-            nodeSelector: nonEmpty(props.nodeSelector),
-            tolerations: nonEmpty(tolerations),
-            containers: [{
-              name,
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              args: [`-provisioner=${this.provisionerName}`],
-              ports: ports.map(p => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
-              env: [
-                { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-                { name: 'SERVICE_NAME', value: this.service.name },
-                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-              ],
-              // Written without the CAP_ prefix, as Kubernetes expects.
-              securityContext: { capabilities: { add: ['DAC_READ_SEARCH', 'SYS_RESOURCE'] } },
-              resources: toResourceRequirements(resources),
-              volumeMounts: [{ name: 'export-volume', mountPath: EXPORT_MOUNT_PATH }],
-            }],
-            volumes: [{
-              name: 'export-volume',
-              hostPath: {
-                path: exportHostPath,
-                type: (props.createExportHostPath ?? true) ? 'DirectoryOrCreate' : undefined,
-              },
-            }],
-          },
-        },
+        selector: { matchLabels: selectorLabels(this.settled.name) },
+        template: { metadata: { labels: this.labels }, spec: this._toPodSpec(serviceAccountName) },
       },
-    });
+    };
+  }
 
-    this.storageClass = new k8s.KubeStorageClass(props.clusterScope, `${id}StorageClass`, {
-      metadata: { name: this.storageClassName, labels },
+  /** The pod: its token, its node, the provisioner container and the node directory it exports. */
+  private _toPodSpec(serviceAccountName: string): k8s.PodSpec {
+    const { nodeSelector, tolerations, exportHostPath, createExportHostPath } = this.settled;
+    return {
+      serviceAccountName,
+      automountServiceAccountToken: true,
+      nodeSelector: nonEmpty(nodeSelector),
+      tolerations: nonEmpty(tolerations.map(t => ({ key: t.key, operator: 'Exists', effect: 'NoSchedule' }))),
+      containers: [this._toContainer()],
+      volumes: [{
+        name: EXPORT_VOLUME,
+        hostPath: { path: exportHostPath, type: createExportHostPath ? 'DirectoryOrCreate' : undefined },
+      }],
+    };
+  }
+
+  /**
+   * The provisioner and its NFS server. The args and env are what the provisioner reads (its name,
+   * its pod IP, its Service and namespace); keep them as they are.
+   */
+  private _toContainer(): k8s.Container {
+    const { name, image, resources } = this.settled;
+    return {
+      name,
+      image,
+      imagePullPolicy: 'IfNotPresent',
+      args: [`-provisioner=${this.provisionerName}`],
+      ports: this.ports.map(p => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
+      env: [
+        { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+        { name: 'SERVICE_NAME', value: this.service.name },
+        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      ],
+      // Written without the CAP_ prefix, as Kubernetes expects.
+      securityContext: { capabilities: { add: ['DAC_READ_SEARCH', 'SYS_RESOURCE'] } },
+      resources: toResourceRequirements(resources),
+      volumeMounts: [{ name: EXPORT_VOLUME, mountPath: EXPORT_MOUNT_PATH }],
+    };
+  }
+
+  private _toStorageClassProps(): k8s.KubeStorageClassProps {
+    const { reclaimPolicy, mountOptions, parameters } = this.settled;
+    return {
+      metadata: { name: this.storageClassName, labels: this.labels },
       provisioner: this.provisionerName,
       reclaimPolicy,
-      mountOptions: nonEmpty(props.mountOptions ?? ['vers=4.1']),
-      parameters: nonEmpty(props.parameters as Record<string, string> | undefined),
-    });
-
-    if (props.testClaim) {
-      // The L1 class: cdk8s-plus-27's PersistentVolumeClaim rounds storage to whole Gi and fails on 1Mi.
-      new k8s.KubePersistentVolumeClaim(this, 'TestClaim', {
-        metadata: { name: 'nfs', labels: appLabels(name, 'storage-test') },
-        spec: {
-          accessModes: ['ReadWriteMany'],
-          resources: { requests: { storage: k8s.Quantity.fromString('1Mi') } },
-          storageClassName: this.storageClassName,
-        },
-      });
-    }
+      mountOptions: nonEmpty(mountOptions),
+      parameters: nonEmpty(parameters as Record<string, string>),
+    };
   }
-}
 
-function checkClusterScope(scope: Construct): void {
-  if (Chart.of(scope).namespace !== undefined) {
-    throw new InvalidPropError('NfsProvisioner.clusterScope', `it is in chart "${Chart.of(scope).node.id}", which has namespace "${Chart.of(scope).namespace}" and would stamp it on the ClusterRole, ClusterRoleBinding and StorageClass`,
-      'pass a chart created without a namespace (e.g. ClusterScopedChart)');
+  /** The claim `nfs` (1Mi, RWX) that proves provisioning works. */
+  private _toTestClaimProps(): k8s.KubePersistentVolumeClaimProps {
+    return {
+      metadata: { name: 'nfs', labels: appLabels(this.settled.name, 'storage-test') },
+      spec: {
+        accessModes: ['ReadWriteMany'],
+        resources: { requests: { storage: k8s.Quantity.fromString('1Mi') } },
+        storageClassName: this.storageClassName,
+      },
+    };
   }
-}
-
-function checkParameters(parameters: NfsStorageClassParameters): void {
-  for (const key of Object.keys(parameters)) {
-    if (!PARAMETER_KEYS.includes(key as keyof NfsStorageClassParameters)) {
-      throw new InvalidPropError(`NfsProvisioner.parameters.${key}`, 'the NFS provisioner fails every claim of a StorageClass with an unknown parameter',
-        `remove it; the accepted parameters are ${PARAMETER_KEYS.join(', ')} (mount options belong in mountOptions)`);
-    }
-  }
-}
-
-function checkTolerationKey(key: string): string {
-  if (typeof key !== 'string' || key.length === 0) {
-    throw new InvalidPropError('NfsProvisioner.tolerations[].key', 'a toleration needs the taint key', 'e.g. { key: "node-role.kubernetes.io/control-plane" }');
-  }
-  return key;
 }
 
 /** Leaves out empty maps and lists, so the manifest shows only what was asked for. */
-function nonEmpty<T extends object>(value: T | undefined): T | undefined {
-  if (value === undefined) return undefined;
+function nonEmpty<T extends object>(value: T): T | undefined {
   return Object.keys(value).length === 0 ? undefined : value;
 }

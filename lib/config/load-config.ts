@@ -21,12 +21,14 @@ export interface ConfigEnvironment {
 const STORAGE_KEYS: Record<keyof NfsProvisionerSettings, true> = {
   name: true, image: true, portSet: true, provisionerName: true, storageClassName: true, exportHostPath: true,
   createExportHostPath: true, nodeSelector: true, tolerations: true, mountOptions: true, parameters: true,
-  reclaimPolicy: true, resources: true, testClaim: true, podSecurityPolicyName: true,
+  reclaimPolicy: true, resources: true, testClaim: true, podSecurityPolicyName: true, hardened: true, imagePullPolicy: true,
+  networkPolicy: true, nfsClientCidrs: true, apiServerPorts: true,
 };
 const MEHDB_KEYS: Record<keyof MehdbSettings, true> = {
   name: true, replicas: true, image: true, containerName: true, port: true, storageSize: true, storageClassName: true,
   accessMode: true, dataPath: true, antiAffinity: true, hardened: true, runAsUser: true, podDisruptionBudget: true,
-  resources: true, livenessProbe: true, readinessProbe: true, readinessPath: true, clusterDomain: true,
+  resources: true, livenessProbe: true, readinessProbe: true, readinessPath: true, clusterDomain: true, imagePullPolicy: true,
+  networkPolicy: true, clientSelector: true,
 };
 const TOP_KEYS: Record<keyof AppConfigOverrides, true> = { namespace: true, storage: true, mehdb: true };
 

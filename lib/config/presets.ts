@@ -47,6 +47,10 @@ const TUTORIAL_PRESET: AppConfig = {
     resources: {},
     testClaim: true,
     podSecurityPolicyName: 'nfs-provisioner',
+    // The course's pod: Recreate, no probes, IfNotPresent, no NetworkPolicy.
+    hardened: false,
+    imagePullPolicy: 'IfNotPresent',
+    networkPolicy: false,
   },
   mehdb: {
     name: 'mehdb',
@@ -63,6 +67,8 @@ const TUTORIAL_PRESET: AppConfig = {
     resources: {},
     livenessProbe: { initialDelaySeconds: 2, periodSeconds: 10 },
     readinessProbe: { initialDelaySeconds: 15, periodSeconds: 30 },
+    imagePullPolicy: 'IfNotPresent',
+    networkPolicy: false,
   },
 };
 

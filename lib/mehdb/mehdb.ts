@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from '../../imports';
 import { appLabels, selectorLabels } from '../common/labels';
+import { DNS_EGRESS, policyPort } from '../common/network';
 import { toResourceRequirements } from '../common/resources';
 import { checkInteger } from '../common/validate';
 import { AntiAffinityMode, MehdbProps, ProbeTiming, SettledMehdbProps } from './mehdb-props';
@@ -42,6 +43,9 @@ export class Mehdb extends Construct {
     this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', this._toStatefulSetProps());
     if (this.settled.podDisruptionBudget) {
       new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', this._toDisruptionBudgetProps());
+    }
+    if (this.settled.networkPolicy) {
+      new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', this._toNetworkPolicyProps());
     }
   }
 
@@ -99,11 +103,11 @@ export class Mehdb extends Construct {
 
   /** The datastore container: where its data is, where the leader is, its probes and resources. */
   private _toContainer(): k8s.Container {
-    const { containerName, image, dataPath, hardened, resources, livenessProbe, readinessProbe, readinessPath } = this.settled;
+    const { containerName, image, imagePullPolicy, dataPath, hardened, resources, livenessProbe, readinessProbe, readinessPath } = this.settled;
     return {
       name: containerName,
       image,
-      imagePullPolicy: 'IfNotPresent',
+      imagePullPolicy,
       ports: [{ name: 'http', containerPort: this.port }],
       env: [
         { name: 'MEHDB_DATADIR', value: dataPath },
@@ -150,6 +154,25 @@ export class Mehdb extends Construct {
     return {
       metadata: { name: this.name, labels: this.labels },
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selector } },
+    };
+  }
+
+  /**
+   * The datastore has no authentication, so this is its access control: the port is open to the
+   * peers (replication) and to pods labelled as clients in the same namespace; egress goes only to
+   * DNS and the peers. Kubelet probes come from the node (see the README's policy section).
+   */
+  private _toNetworkPolicyProps(): k8s.KubeNetworkPolicyProps {
+    const peers: k8s.NetworkPolicyPeer = { podSelector: { matchLabels: this.selector } };
+    const clients: k8s.NetworkPolicyPeer = { podSelector: { matchLabels: this.settled.clientSelector } };
+    return {
+      metadata: { name: this.name, labels: this.labels },
+      spec: {
+        podSelector: { matchLabels: this.selector },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [peers, clients], ports: [policyPort(this.port)] }],
+        egress: [DNS_EGRESS, { to: [peers], ports: [policyPort(this.port)] }],
+      },
     };
   }
 }

@@ -1,6 +1,6 @@
 import { checkResources } from '../common/resources';
 import {
-  checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkInteger, checkOneOf, checkPinnedImage, checkPort, checkQuantity,
+  checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkInteger, checkLabels, checkOneOf, checkPinnedImage, checkPort, checkQuantity,
 } from '../common/validate';
 import { recordedDatastoreImage } from './datastore-image';
 import { MEHDB_DEFAULTS, MehdbProps, ProbeTiming, SettledMehdbProps } from './mehdb-props';
@@ -31,6 +31,9 @@ export function settleMehdbProps(props: MehdbProps): SettledMehdbProps {
     livenessProbe: checkProbeTiming('Mehdb.livenessProbe', props.livenessProbe ?? d.livenessProbe),
     readinessProbe: checkProbeTiming('Mehdb.readinessProbe', props.readinessProbe ?? d.readinessProbe),
     readinessPath: checkOneOf('Mehdb.readinessPath', props.readinessPath ?? d.readinessPath, ['/status?level=full', '/readyz']),
+    imagePullPolicy: checkOneOf('Mehdb.imagePullPolicy', props.imagePullPolicy ?? d.imagePullPolicy, ['Always', 'IfNotPresent']),
+    networkPolicy: props.networkPolicy ?? d.networkPolicy,
+    clientSelector: checkLabels('Mehdb.clientSelector', props.clientSelector ?? d.clientSelector),
   };
 }
 

@@ -2,7 +2,9 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { k8s } from '../../imports';
 import { appLabels, selectorLabels } from '../common/labels';
+import { DNS_EGRESS, policyPort } from '../common/network';
 import { toResourceRequirements } from '../common/resources';
+import { declarePolicyExceptions, PolicyExceptions } from '../policy/exceptions';
 import { NfsPort, nfsPorts } from './nfs-ports';
 import { NfsProvisionerProps, SettledNfsProvisionerProps } from './nfs-provisioner-props';
 import { grantProvisionerAccess } from './nfs-provisioner-rbac';
@@ -11,6 +13,30 @@ import { settleNfsProvisionerProps } from './settle-props';
 /** Where the provisioner's NFS server exports from inside its container (fixed by the image). */
 const EXPORT_MOUNT_PATH = '/export';
 const EXPORT_VOLUME = 'export-volume';
+
+/**
+ * kube-score checks that are wrong for this server, ignored on the hardened Deployment (the
+ * README's policy section gives the same reasons):
+ * - `container-security-context-user-group-id`: NFS Ganesha runs as root (UID/GID 0), to serve
+ *   files owned by any user and to run rpcbind on port 111.
+ * - `container-security-context-readonlyrootfilesystem`: Ganesha, rpcbind, rpc.statd and dbus
+ *   write their state, sockets and config under /var, /run and /etc of the image.
+ * - `deployment-replicas`: one server per export directory; two would serve one directory twice.
+ */
+const KUBE_SCORE_IGNORES = [
+  'container-security-context-user-group-id',
+  'container-security-context-readonlyrootfilesystem',
+  'deployment-replicas',
+];
+
+/** Where the hardened provisioner departs from the project's hardening policy, and why. */
+const POLICY_EXCEPTIONS: PolicyExceptions = {
+  'run-as-non-root': 'NFS Ganesha runs as root: it serves files owned by any user and binds port 111',
+  'read-only-root-filesystem': 'Ganesha, rpcbind, rpc.statd and dbus write state, sockets and config into the image file system',
+  'drop-all-capabilities': 'root needs its default capabilities (chown, file ownership) plus DAC_READ_SEARCH and SYS_RESOURCE to serve files',
+  'seccomp-profile': 'not verified that Ganesha runs under RuntimeDefault, which blocks unshare(), used by its threads',
+  'image-digest': 'the upstream release is pinned by tag (v4.0.8); pin storage.image to a digest from your registry',
+};
 
 /**
  * An NFS dynamic provisioner and the StorageClass it serves: every claim of that class becomes a
@@ -56,6 +82,10 @@ export class NfsProvisioner extends Construct {
     grantProvisionerAccess(this, clusterScope, { name, namespace, serviceAccountName: serviceAccount.name, podSecurityPolicyName });
     this.service = new k8s.KubeService(this, 'Service', this._toServiceProps());
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', this._toDeploymentProps(serviceAccount.name));
+    if (this.settled.hardened) declarePolicyExceptions(this.deployment, POLICY_EXCEPTIONS);
+    if (this.settled.networkPolicy) {
+      new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', this._toNetworkPolicyProps());
+    }
     this.storageClass = new k8s.KubeStorageClass(clusterScope, `${id}StorageClass`, this._toStorageClassProps());
     if (this.settled.testClaim) {
       // The L1 class: cdk8s-plus-27's PersistentVolumeClaim rounds storage to whole Gi and fails on 1Mi.
@@ -76,12 +106,16 @@ export class NfsProvisioner extends Construct {
 
   /** One provisioner pod on the node whose directory it exports. */
   private _toDeploymentProps(serviceAccountName: string): k8s.KubeDeploymentProps {
+    const { name, hardened } = this.settled;
     return {
-      metadata: { name: this.settled.name, labels: this.labels },
+      metadata: { name, labels: this.labels, annotations: hardened ? { 'kube-score/ignore': KUBE_SCORE_IGNORES.join(',') } : undefined },
       spec: {
         replicas: 1,
-        // Two servers must never export the same directory at once.
-        strategy: { type: 'Recreate' },
+        // Two servers must never serve the same directory: the old pod goes before the new one
+        // comes (no surge), and only a ready pod is behind the Service. The course uses Recreate.
+        strategy: hardened
+          ? { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } }
+          : { type: 'Recreate' },
         selector: { matchLabels: selectorLabels(this.settled.name) },
         template: { metadata: { labels: this.labels }, spec: this._toPodSpec(serviceAccountName) },
       },
@@ -109,11 +143,11 @@ export class NfsProvisioner extends Construct {
    * its pod IP, its Service and namespace); keep them as they are.
    */
   private _toContainer(): k8s.Container {
-    const { name, image, resources } = this.settled;
+    const { name, image, imagePullPolicy, resources, hardened } = this.settled;
     return {
       name,
       image,
-      imagePullPolicy: 'IfNotPresent',
+      imagePullPolicy,
       args: [`-provisioner=${this.provisionerName}`],
       ports: this.ports.map(p => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
       env: [
@@ -121,10 +155,43 @@ export class NfsProvisioner extends Construct {
         { name: 'SERVICE_NAME', value: this.service.name },
         { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       ],
-      // Written without the CAP_ prefix, as Kubernetes expects.
-      securityContext: { capabilities: { add: ['DAC_READ_SEARCH', 'SYS_RESOURCE'] } },
+      ...(hardened ? this._toProbes() : {}),
+      securityContext: {
+        ...(hardened ? { allowPrivilegeEscalation: false } : {}),
+        // Written without the CAP_ prefix, as Kubernetes expects.
+        capabilities: { add: ['DAC_READ_SEARCH', 'SYS_RESOURCE'] },
+      },
       resources: toResourceRequirements(resources),
       volumeMounts: [{ name: EXPORT_VOLUME, mountPath: EXPORT_MOUNT_PATH }],
+    };
+  }
+
+  /** Ready when the NFS server accepts connections; alive while its mount daemon does. */
+  private _toProbes(): Pick<k8s.Container, 'readinessProbe' | 'livenessProbe'> {
+    const tcp = (portName: string) => ({ port: k8s.IntOrString.fromNumber(this.ports.find(p => p.name === portName)!.port) });
+    return {
+      readinessProbe: { tcpSocket: tcp('nfs'), initialDelaySeconds: 5, periodSeconds: 10 },
+      livenessProbe: { tcpSocket: tcp('mountd'), initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 3 },
+    };
+  }
+
+  /**
+   * The NFS ports open only to the mount clients' addresses (the nodes: the kubelet mounts);
+   * egress only to DNS and the API server.
+   */
+  private _toNetworkPolicyProps(): k8s.KubeNetworkPolicyProps {
+    const { name, nfsClientCidrs, apiServerPorts } = this.settled;
+    return {
+      metadata: { name, labels: this.labels },
+      spec: {
+        podSelector: { matchLabels: selectorLabels(name) },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{
+          from: nfsClientCidrs.map(cidr => ({ ipBlock: { cidr } })),
+          ports: this.ports.map(p => policyPort(p.port, p.protocol)),
+        }],
+        egress: [DNS_EGRESS, { ports: apiServerPorts.map(port => policyPort(port)) }],
+      },
     };
   }
 

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { InvalidPropError } from '../common/prop-error';
 import { checkResources } from '../common/resources';
 import {
-  checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkOneOf, checkPinnedImage, checkProvisionerName,
+  checkAbsolutePath, checkCidr, checkDnsLabel, checkDnsSubdomain, checkList, checkOneOf, checkPinnedImage, checkPort, checkProvisionerName,
 } from '../common/validate';
 import {
   NFS_PROVISIONER_DEFAULTS, NfsProvisionerProps, NfsStorageClassParameters, NoScheduleToleration, SettledNfsProvisionerProps,
@@ -35,6 +35,11 @@ export function settleNfsProvisionerProps(props: NfsProvisionerProps): SettledNf
     mountOptions: props.mountOptions ?? [...d.mountOptions],
     testClaim: props.testClaim ?? d.testClaim,
     podSecurityPolicyName: props.podSecurityPolicyName,
+    hardened: props.hardened ?? d.hardened,
+    imagePullPolicy: checkOneOf('NfsProvisioner.imagePullPolicy', props.imagePullPolicy ?? d.imagePullPolicy, ['Always', 'IfNotPresent']),
+    networkPolicy: props.networkPolicy ?? d.networkPolicy,
+    nfsClientCidrs: checkList('NfsProvisioner.nfsClientCidrs', props.nfsClientCidrs ?? [...d.nfsClientCidrs], checkCidr),
+    apiServerPorts: checkList('NfsProvisioner.apiServerPorts', props.apiServerPorts ?? [...d.apiServerPorts], checkPort),
   };
 }
 

@@ -1,22 +1,34 @@
 // kube-score v1.20.0, built from its Go module into a cache folder outside the repository (keyed by
 // version) the first time it is needed. Shared by `npm run test:policy` and the validation plugin.
-'use strict';
-const { existsSync } = require('fs');
-const { spawnSync } = require('child_process');
-const path = require('path');
+import { spawnSync } from 'child_process';
+import { existsSync } from 'fs';
+import * as path from 'path';
 
-const KUBE_SCORE_VERSION = 'v1.20.0';
+export const KUBE_SCORE_VERSION = 'v1.20.0';
 const TOOLS_CACHE = process.env.MEHDB_TOOLS_CACHE || '/var/cache/mehdb-tools';
 const BIN_DIR = path.join(TOOLS_CACHE, `kube-score-${KUBE_SCORE_VERSION}`);
 const KUBE_SCORE = path.join(BIN_DIR, 'kube-score');
 
+/** One CRITICAL or WARNING comment of kube-score on one object. */
+export interface KubeScoreFinding {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** The check's id, as `kube-score/ignore` takes it. */
+  readonly check: string;
+  readonly grade: 'CRITICAL' | 'WARNING';
+  readonly message: string;
+  readonly description: string;
+  readonly file: string;
+}
+
 /** The binary's path if it is built, else undefined. */
-function kubeScorePath() {
+export function kubeScorePath(): string | undefined {
   return existsSync(KUBE_SCORE) ? KUBE_SCORE : undefined;
 }
 
 /** Builds kube-score with `go install` when missing (needs Go and the module proxy); returns its path. */
-function ensureKubeScore(log = console.error) {
+export function ensureKubeScore(log: (line: string) => void = console.error): string {
   if (kubeScorePath()) return KUBE_SCORE;
   log(`building kube-score ${KUBE_SCORE_VERSION} into ${BIN_DIR} (once; a few minutes)`);
   const go = spawnSync('go', ['install', `github.com/zegl/kube-score/cmd/kube-score@${KUBE_SCORE_VERSION}`],
@@ -30,14 +42,14 @@ function ensureKubeScore(log = console.error) {
  * WARNING, one per comment, as { kind, namespace, name, check, grade, message, file }.
  * `ignoreAnnotations: false` disables the `kube-score/ignore` annotations (to count what they hide).
  */
-function kubeScoreFindings(bin, files, { ignoreAnnotations = true } = {}) {
+export function kubeScoreFindings(bin: string, files: readonly string[], { ignoreAnnotations = true } = {}): KubeScoreFinding[] {
   const args = ['score', '--output-format', 'json', ...(ignoreAnnotations ? [] : ['--disable-ignore-checks-annotations']), ...files];
   const run = spawnSync(bin, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (run.error || !run.stdout.trim().startsWith('[')) throw new Error(`kube-score failed: ${run.error ?? run.stderr}`);
-  const grades = { 1: 'CRITICAL', 5: 'WARNING' };
-  return JSON.parse(run.stdout).flatMap(object => object.checks
+  const grades: Record<number, 'CRITICAL' | 'WARNING'> = { 1: 'CRITICAL', 5: 'WARNING' };
+  return (JSON.parse(run.stdout) as any[]).flatMap(object => (object.checks as any[])
     .filter(c => !c.skipped && grades[c.grade])
-    .flatMap(c => (c.comments ?? [{ path: '', summary: c.check.name }]).map(comment => ({
+    .flatMap(c => ((c.comments ?? [{ path: '', summary: c.check.name }]) as any[]).map(comment => ({
       kind: object.type_meta.kind,
       namespace: object.object_meta.namespace ?? '',
       name: object.object_meta.name,
@@ -48,5 +60,3 @@ function kubeScoreFindings(bin, files, { ignoreAnnotations = true } = {}) {
       file: object.file_name,
     }))));
 }
-
-module.exports = { KUBE_SCORE_VERSION, kubeScorePath, ensureKubeScore, kubeScoreFindings };

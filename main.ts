@@ -2,7 +2,7 @@
 // construct paths the validation plugin reports (.build/, not dist/). Wiring only.
 import { buildApp } from './lib/app';
 import { loadConfig } from './lib/config';
-import { writeConstructPaths } from './lib/policy/construct-paths';
+import { writeConstructPaths } from './lib/policy/write-construct-paths';
 
 const { app } = buildApp(loadConfig(process.env));
 app.synth();

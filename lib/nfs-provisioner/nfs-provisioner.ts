@@ -55,7 +55,7 @@ export class NfsProvisioner extends Construct {
   public readonly namespace: string;
   /** The StorageClass (in `clusterScope`). */
   public readonly storageClass: k8s.KubeStorageClass;
-  /** The provisioner's Deployment (one pod, Recreate). */
+  /** The provisioner's Deployment (one pod). */
   public readonly deployment: k8s.KubeDeployment;
   /** The Service whose ports the provisioner checks at start. */
   public readonly service: k8s.KubeService;

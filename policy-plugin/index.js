@@ -19,14 +19,19 @@ function stale() {
 
 // esbuild is loaded only to rebuild. Sources outside lib/policy/ are not watched: keep the plugin's
 // imports inside that folder.
-if (stale()) require('esbuild').buildSync({
-  entryPoints: [path.join(root, 'lib', 'policy', 'validation-plugin.ts')],
-  outfile,
-  bundle: true,
-  packages: 'external',
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  logLevel: 'warning',
-});
+if (stale()) {
+  // Written to a file of this process and renamed into place (parallel synths never see half a file).
+  const temporary = `${outfile}.${process.pid}.tmp`;
+  require('esbuild').buildSync({
+    entryPoints: [path.join(root, 'lib', 'policy', 'validation-plugin.ts')],
+    outfile: temporary,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
+  fs.renameSync(temporary, outfile);
+}
 module.exports = require(outfile);

@@ -7,6 +7,7 @@ import type { ValidationContext } from 'cdk8s-cli/lib/plugins/validation';
 import { k8s } from '../imports';
 import { buildApp } from '../lib/app';
 import { declarePolicyExceptions } from '../lib/policy/exceptions';
+import { KUBE_SCORE_VERSION, kubeScorePath } from '../lib/policy/kube-score';
 import { POLICY_RULE_IDS, PolicyRuleId } from '../lib/policy/rule-ids';
 import { MehdbPolicyValidation } from '../lib/policy/validation-plugin';
 import { presetConfig } from './support/synth';
@@ -133,6 +134,12 @@ describe('`cdk8s synth` runs the plugin (cdk8s.yaml validations)', () => {
     expect(run.output).toContain('Construct Path: namespaced/Storage/Deployment');
     expect(run.status).toBe(0);
     expect(run.files.sort()).toEqual(['0000-cluster-scoped.k8s.yaml', '0001-namespaced.k8s.yaml']);
+    // With kube-score built, its findings join the report: the provisioner's ignored checks are listed.
+    if (kubeScorePath()) {
+      expect(run.output).toContain(`kube-score          │ ${KUBE_SCORE_VERSION}, findings included`);
+      expect(run.output).toContain('[exception] kube-score deployment-replicas');
+      expect(run.output).not.toMatch(/\[(error|warning)\] kube-score/);
+    }
   });
 
   test('MEHDB_CONFIG {"mehdb": {"hardened": false}} on the default preset fails synth and names the rules it breaks', () => {

@@ -1,13 +1,16 @@
 import { spawnSync } from 'child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { App, Chart } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
 import type { ValidationContext } from 'cdk8s-cli/lib/plugins/validation';
 import { k8s } from '../imports';
 import { buildApp } from '../lib/app';
 import { declarePolicyExceptions } from '../lib/policy/exceptions';
 import { KUBE_SCORE_VERSION, kubeScorePath } from '../lib/policy/kube-score';
+import { readSynthRecord, sha256 } from '../lib/policy/synth-record';
+import { writeSynthRecord } from '../lib/policy/write-synth-record';
 import { POLICY_RULE_IDS, PolicyRuleId } from '../lib/policy/rule-ids';
 import { MehdbPolicyValidation } from '../lib/policy/validation-plugin';
 import { presetConfig } from './support/synth';
@@ -116,6 +119,31 @@ describe('the validation plugin', () => {
     expect(rulesOf(report, 'warning')).toEqual([]);
     expect(rulesOf(report, 'exception').sort()).toEqual(['drop-all-capabilities', 'image-digest', 'read-only-root-filesystem', 'run-as-non-root', 'seccomp-profile']);
     for (const v of report.json.violations) expect(v.violatingConstructs.map(c => c.resourceName)).toEqual(['Deployment/mehdb/nfs-provisioner']);
+  });
+});
+
+describe('the synth record (.build/synth-records/) the app writes for the plugin', () => {
+  const outdir = tempDir();
+  const { app } = buildApp(presetConfig('default'), outdir);
+  app.synth();
+  writeSynthRecord(app, ROOT);
+  const record = readSynthRecord(ROOT, outdir);
+
+  test('holds, under each manifest\'s hash, exactly the objects its YAML parses to, and every construct path', () => {
+    for (const file of manifestsOf(outdir)) {
+      const text = readFileSync(file, 'utf8');
+      expect(record.manifests[sha256(text)]).toEqual(parseAllDocuments(text).map(d => d.toJS()));
+    }
+    expect(record.paths['StatefulSet/mehdb/mehdb']).toBe('namespaced/Mehdb/StatefulSet');
+    expect(record.paths['Service/mehdb/mehdb']).toBe('namespaced/Mehdb/Service');
+  });
+
+  test('a manifest changed after synth is read from its YAML, not from the record', async () => {
+    appendFileSync(join(outdir, '0001-namespaced.k8s.yaml'),
+      '---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: added\n  namespace: mehdb\nspec:\n  containers:\n    - name: c\n      image: x:1\n');
+    const report = await validate(outdir);
+    expect(report.success).toBe(false);
+    expect(report.json.violations.flatMap(v => v.violatingConstructs.map(c => c.resourceName))).toContain('Pod/mehdb/added');
   });
 });
 

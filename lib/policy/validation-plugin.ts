@@ -1,6 +1,7 @@
 import { dirname } from 'path';
 import type { Validation, ValidationContext, ValidationViolatingResource } from 'cdk8s-cli/lib/plugins/validation';
-import { objectKey, readConstructPaths } from './construct-paths';
+import { readFileSync } from 'fs';
+import { objectKey, readSynthRecord, sha256, SynthRecord } from './synth-record';
 import { evaluatePolicy, ManifestEntry, PolicyFinding, PolicySeverity } from './evaluate';
 import { KUBE_SCORE_VERSION, kubeScoreFindings, kubeScorePath } from './kube-score';
 import { ManifestObject } from './rules';
@@ -26,12 +27,17 @@ export class MehdbPolicyValidation implements Validation {
   constructor(private readonly properties: MehdbPolicyProperties = {}) {}
 
   public async validate(context: ValidationContext): Promise<void> {
+    const records = new Map<string, SynthRecord>();
+    const recordOf = (outdir: string) => {
+      if (!records.has(outdir)) records.set(outdir, readSynthRecord(process.cwd(), outdir));
+      return records.get(outdir)!;
+    };
     const entries: ManifestEntry[] = context.manifests.flatMap(manifestPath =>
-      context.parseManifest(manifestPath).filter(Boolean).map((object: ManifestObject) => ({ object, manifestPath })));
+      this.objectsOf(context, manifestPath, recordOf(dirname(manifestPath))).map(object => ({ object, manifestPath })));
     const warnOnly = Object.entries(this.properties.warnOnlyWhen ?? {}).length > 0
       && Object.entries(this.properties.warnOnlyWhen ?? {}).every(([name, value]) => process.env[name] === value);
     const findings = [...evaluatePolicy(entries, { warnOnly }), ...this.kubeScore(context, entries, warnOnly)];
-    this.registerConstructPaths(context, entries);
+    this.registerConstructPaths(context, [...records.values()]);
     for (const group of groupByRule(findings)) {
       const [first] = group;
       context.report.addViolation({
@@ -74,12 +80,17 @@ export class MehdbPolicyValidation implements Validation {
     });
   }
 
+  /** A manifest's objects: from the app's record when the text is the one recorded, else parsed. */
+  private objectsOf(context: ValidationContext, manifestPath: string, record: SynthRecord): ManifestObject[] {
+    const recorded = record.manifests[sha256(readFileSync(manifestPath, 'utf8'))];
+    return ((recorded ?? context.parseManifest(manifestPath)) as ManifestObject[]).filter(Boolean);
+  }
+
   /** Lets the CLI's report print each object's construct path (it looks them up by resource name). */
-  private registerConstructPaths(context: ValidationContext, entries: ManifestEntry[]): void {
+  private registerConstructPaths(context: ValidationContext, records: SynthRecord[]): void {
     const metadata = context.metadata as Record<string, { path: string }>;
-    const outdirs = new Set(entries.map(e => dirname(e.manifestPath)));
-    for (const outdir of outdirs) {
-      for (const [key, path] of Object.entries(readConstructPaths(process.cwd(), outdir))) metadata[key] = { path };
+    for (const record of records) {
+      for (const [key, path] of Object.entries(record.paths)) metadata[key] = { path };
     }
   }
 }

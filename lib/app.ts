@@ -15,7 +15,9 @@ export interface MehdbApp {
 
 /** Wires the two charts for a config; `outdir` defaults to cdk8s's (CDK8S_OUTDIR or dist/). */
 export function buildApp(config: AppConfig, outdir?: string): MehdbApp {
-  const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  // No construct-metadata.json in the output (the CLI asks for it when validations are configured):
+  // main.ts records construct paths for the validation plugin in .build/ instead.
+  const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART, recordConstructMetadata: false });
   const clusterScoped = new ClusterScopedChart(app, 'cluster-scoped', { namespace: config.namespace, labels: COMMON_LABELS });
   const namespaced = new NamespacedChart(app, 'namespaced', { config, clusterScope: clusterScoped, labels: COMMON_LABELS });
   return { app, clusterScoped, namespaced };

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Synth speed: wall time of `npm run synth` beside the floor, `node -e "require('cdk8s-plus-27')"`
-// (loading the construct library alone), measured alternately in the same run.
+// (loading the construct library alone), and synth without the validation plugin (--no-validate),
+// measured alternately in the same run.
 //   npm run bench:synth [-- <runs>]       (default 7 runs each; prints median, min and the ratio)
 'use strict';
 const { spawnSync } = require('child_process');
@@ -11,6 +12,7 @@ const runs = Number(process.argv[2] ?? 7);
 const commands = {
   'npm run synth': ['npm', ['run', '-s', 'synth']],
   'cdk8s synth --no-check-upgrade': [path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade']],
+  'same, --no-validate (without the plugin)': [path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', '--no-validate']],
   'node scripts/run-ts.js main.ts (app alone)': [process.execPath, ['scripts/run-ts.js', 'main.ts']],
   "floor: node -e \"require('cdk8s-plus-27')\"": [process.execPath, ['-e', "require('cdk8s-plus-27')"]],
 };

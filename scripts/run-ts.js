@@ -6,6 +6,7 @@
 // milliseconds; packages stay external), then node runs it with the remaining arguments.
 // Type errors are caught by `npm run typecheck`, which `npm test` runs first.
 'use strict';
+const fs = require('fs');
 const path = require('path');
 const { buildSync } = require('esbuild');
 
@@ -16,9 +17,12 @@ if (!entry || !entry.endsWith('.ts')) {
 }
 const root = path.resolve(__dirname, '..');
 const outfile = path.join(root, '.build', path.basename(entry, '.ts') + '.js');
+// Written to a file of this process and renamed into place, so that runs in parallel (jest spawns
+// `cdk8s synth`) never require a half-written bundle.
+const temporary = `${outfile}.${process.pid}.tmp`;
 buildSync({
   entryPoints: [path.resolve(root, entry)],
-  outfile,
+  outfile: temporary,
   bundle: true,
   packages: 'external',
   platform: 'node',
@@ -26,5 +30,6 @@ buildSync({
   format: 'cjs',
   logLevel: 'warning',
 });
+fs.renameSync(temporary, outfile);
 process.argv = [process.argv[0], outfile, ...args];
 require(outfile);

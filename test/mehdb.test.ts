@@ -67,8 +67,9 @@ describe('Mehdb', () => {
     expect(container.securityContext).toEqual({
       allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
     });
-    expect(container.resources.requests).toEqual({ cpu: '100m', memory: '64Mi' });
-    expect(container.resources.limits.memory).toBe('256Mi');
+    expect(container.resources.requests).toEqual({ 'cpu': '100m', 'memory': '64Mi', 'ephemeral-storage': '64Mi' });
+    expect(container.resources.limits).toEqual({ 'cpu': '1', 'memory': '256Mi', 'ephemeral-storage': '128Mi' });
+    expect(container.imagePullPolicy).toBe('Always');
     expect(container.image).toBe(TEST_IMAGE);
   });
 

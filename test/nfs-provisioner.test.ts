@@ -52,8 +52,21 @@ describe('NfsProvisioner', () => {
     expect(deployment.spec.template.spec.automountServiceAccountToken).toBe(true);
     expect(deployment.spec.template.spec.serviceAccountName).toBe('nfs-provisioner');
     expect(container(deployment).securityContext.capabilities.add).toEqual(['DAC_READ_SEARCH', 'SYS_RESOURCE']);
-    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
     expect(deployment.spec.replicas).toBe(1);
+  });
+
+  test('one server per export directory: the old pod goes before the new one comes (the course: Recreate)', () => {
+    expect(find(synth(presetConfig('default')).all, 'Deployment', 'nfs-provisioner').spec.strategy)
+      .toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+    expect(find(synth(presetConfig('tutorial')).all, 'Deployment', 'nfs-provisioner').spec.strategy).toEqual({ type: 'Recreate' });
+  });
+
+  test('hardened: TCP readiness on the NFS port, liveness on mountd, no privilege escalation; at most 3 kube-score ignores', () => {
+    const deployment = find(synth(presetConfig('default')).all, 'Deployment', 'nfs-provisioner');
+    expect(container(deployment).readinessProbe.tcpSocket).toEqual({ port: 2049 });
+    expect(container(deployment).livenessProbe.tcpSocket).toEqual({ port: 20048 });
+    expect(container(deployment).securityContext.allowPrivilegeEscalation).toBe(false);
+    expect(deployment.metadata.annotations!['kube-score/ignore'].split(',')).toHaveLength(3);
   });
 
   test('the env the provisioner reads: its pod IP, its Service name and its namespace', () => {

@@ -2,6 +2,7 @@ import { Namespace, PersistentVolumeClaim, Service, ServiceAccount } from 'kuber
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { StorageClass } from 'kubernetes-models/storage.k8s.io/v1';
 import { CONFIG_VARIANTS } from './fixtures/config-variants';
 import { KubeObject, synth } from './support/synth';
@@ -20,6 +21,7 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'rbac.authorization.k8s.io/v1/Role': Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
   'storage.k8s.io/v1/StorageClass': StorageClass,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
 };
 
 /** Paths of fields whose value is null or undefined (a converter dropped a value it did not understand). */

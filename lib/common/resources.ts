@@ -1,13 +1,18 @@
 import { k8s } from '../../imports';
 import { checkQuantity } from './validate';
 
-/** CPU and memory as Kubernetes quantities, e.g. `{ cpu: '100m', memory: '128Mi' }`. */
+/** CPU, memory and ephemeral storage as Kubernetes quantities, e.g. `{ cpu: '100m', memory: '128Mi' }`. */
 export interface ResourceAmounts {
   /** CPU, e.g. '250m' or '1'. @default - none */
   readonly cpu?: string;
   /** Memory, e.g. '128Mi'. @default - none */
   readonly memory?: string;
+  /** Local disk outside volumes: the writable layer, logs and emptyDirs, e.g. '64Mi'. @default - none */
+  readonly ephemeralStorage?: string;
 }
+
+/** The Kubernetes resource name of each amount. */
+const RESOURCE_NAMES: Record<keyof ResourceAmounts, string> = { cpu: 'cpu', memory: 'memory', ephemeralStorage: 'ephemeral-storage' };
 
 /** Compute resources of a container. */
 export interface ContainerResources {
@@ -32,7 +37,7 @@ export function toResourceRequirements(resources: ContainerResources): k8s.Resou
   const toQuantities = (amounts?: ResourceAmounts) => {
     const entries = Object.entries(amounts ?? {}).filter(([, v]) => v !== undefined);
     return entries.length === 0 ? undefined
-      : Object.fromEntries(entries.map(([k, v]) => [k, k8s.Quantity.fromString(v as string)]));
+      : Object.fromEntries(entries.map(([k, v]) => [RESOURCE_NAMES[k as keyof ResourceAmounts] ?? k, k8s.Quantity.fromString(v as string)]));
   };
   const requests = toQuantities(resources.requests);
   const limits = toQuantities(resources.limits);

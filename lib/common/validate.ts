@@ -95,3 +95,35 @@ export function checkPinnedImage(prop: string, value: string): string {
   }
   return value;
 }
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** A non-empty label selector map: qualified keys, valid values. */
+export function checkLabels(prop: string, value: Record<string, string>): Record<string, string> {
+  const entries = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.entries(value) : [];
+  const bad = entries.find(([k, v]) => !QUALIFIED_NAME_PART.test(k.split('/').pop() ?? '') || k.length > 316
+    || typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v));
+  if (entries.length === 0 || bad) {
+    throw new InvalidPropError(prop, `${show(value)} is not a non-empty map of valid labels`,
+      'write labels such as { "mehdb-client": "true" }: keys and values of letters, digits, "-", "_" and "."');
+  }
+  return value;
+}
+
+/** An IPv4 CIDR such as `10.0.0.0/8`. */
+export function checkCidr(prop: string, value: string): string {
+  const m = typeof value === 'string' ? CIDR.exec(value) : null;
+  if (!m || m.slice(1, 5).some(octet => Number(octet) > 255) || Number(m[5]) > 32) {
+    throw new InvalidPropError(prop, `${show(value)} is not an IPv4 CIDR`, 'write an address and prefix length, e.g. "10.0.0.0/8" or "192.168.1.10/32"');
+  }
+  return value;
+}
+
+/** A non-empty list, each element checked by `check` (its prop is `<prop>[i]`). */
+export function checkList<T>(prop: string, value: T[], check: (prop: string, element: T) => T): T[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new InvalidPropError(prop, `${show(value)} is not a non-empty list`, 'give at least one element');
+  }
+  return value.map((element, i) => check(`${prop}[${i}]`, element));
+}

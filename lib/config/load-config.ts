@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { InvalidPropError, show } from '../common/prop-error';
 import { checkOneOf } from '../common/validate';
 import { MehdbSettings } from '../mehdb/mehdb-props';
-import { NfsProvisionerSettings } from '../nfs-provisioner/nfs-provisioner-props';
+import { NFS_PROVISIONER_DEFAULTS, NfsProvisionerSettings } from '../nfs-provisioner/nfs-provisioner-props';
 import { AppConfig, AppConfigOverrides, PRESET_NAMES, PresetName } from './app-config';
 import { PRESETS } from './presets';
 
@@ -21,12 +21,14 @@ export interface ConfigEnvironment {
 const STORAGE_KEYS: Record<keyof NfsProvisionerSettings, true> = {
   name: true, image: true, portSet: true, provisionerName: true, storageClassName: true, exportHostPath: true,
   createExportHostPath: true, nodeSelector: true, tolerations: true, mountOptions: true, parameters: true,
-  reclaimPolicy: true, resources: true, testClaim: true, podSecurityPolicyName: true,
+  reclaimPolicy: true, resources: true, testClaim: true, podSecurityPolicyName: true, hardened: true, imagePullPolicy: true,
+  networkPolicy: true, nfsClientCidrs: true, apiServerPorts: true,
 };
 const MEHDB_KEYS: Record<keyof MehdbSettings, true> = {
   name: true, replicas: true, image: true, containerName: true, port: true, storageSize: true, storageClassName: true,
   accessMode: true, dataPath: true, antiAffinity: true, hardened: true, runAsUser: true, podDisruptionBudget: true,
-  resources: true, livenessProbe: true, readinessProbe: true, readinessPath: true, clusterDomain: true,
+  resources: true, livenessProbe: true, readinessProbe: true, readinessPath: true, clusterDomain: true, imagePullPolicy: true,
+  networkPolicy: true, clientSelector: true,
 };
 const TOP_KEYS: Record<keyof AppConfigOverrides, true> = { namespace: true, storage: true, mehdb: true };
 
@@ -48,7 +50,7 @@ export function applyOverrides(preset: AppConfig, overrides: AppConfigOverrides)
     storage: { ...preset.storage, ...overrides.storage },
     mehdb: { ...preset.mehdb, ...overrides.mehdb },
   };
-  const served = config.storage.storageClassName;
+  const served = config.storage.storageClassName ?? NFS_PROVISIONER_DEFAULTS.storageClassName;
   if (config.mehdb.storageClassName !== undefined && config.mehdb.storageClassName !== served) {
     throw new InvalidPropError('mehdb.storageClassName',
       `${show(config.mehdb.storageClassName)} does not match the StorageClass the storage layer serves (${show(served)}), so the claims would stay Pending`,

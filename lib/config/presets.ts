@@ -11,36 +11,22 @@ const LEGACY_MASTER_TAINT = 'node-role.kubernetes.io/master';
 const DEFAULT_PRESET: AppConfig = {
   preset: 'default',
   namespace: 'mehdb',
+  // Only what departs from the constructs' defaults (NFS_PROVISIONER_DEFAULTS, MEHDB_DEFAULTS).
   storage: {
-    name: 'nfs-provisioner',
-    image: 'registry.k8s.io/sig-storage/nfs-provisioner:v4.0.8',
-    portSet: 'v4',
     provisionerName: 'mehdb.local/nfs',
-    storageClassName: 'nfs-dynamic',
-    exportHostPath: '/srv/nfs-dynamic',
-    createExportHostPath: true,
     nodeSelector: { [CONTROL_PLANE_TAINT]: '' },
     tolerations: [{ key: CONTROL_PLANE_TAINT }],
-    mountOptions: ['vers=4.1'],
-    reclaimPolicy: 'Delete',
-    testClaim: false,
   },
-  mehdb: {
-    name: 'mehdb',
-    replicas: 2,
-    storageSize: '1Gi',
-    accessMode: 'ReadWriteMany',
-    antiAffinity: 'required',
-    hardened: true,
-    podDisruptionBudget: true,
-  },
+  mehdb: {},
 };
 
 /**
  * `tutorial`: the course's manifests in meaning. Provisioner v2.2.2 with its four ports pinned to
  * the node `master` (tolerating both control-plane taints), export `/storage/dynamic`, provisioner
  * `example.com/nfs`, the test claim `nfs`, the upstream mehdb image with the course's probe
- * timings, 2 replicas of RWX 1Gi, in `default`.
+ * timings, 2 replicas of RWX 1Gi, in `default`. Every value the course sets is written here, also
+ * where it equals today's default: these are the course's values, and a changed default must not
+ * change the course.
  */
 const TUTORIAL_PRESET: AppConfig = {
   preset: 'tutorial',
@@ -61,6 +47,10 @@ const TUTORIAL_PRESET: AppConfig = {
     resources: {},
     testClaim: true,
     podSecurityPolicyName: 'nfs-provisioner',
+    // The course's pod: Recreate, no probes, IfNotPresent, no NetworkPolicy.
+    hardened: false,
+    imagePullPolicy: 'IfNotPresent',
+    networkPolicy: false,
   },
   mehdb: {
     name: 'mehdb',
@@ -77,6 +67,8 @@ const TUTORIAL_PRESET: AppConfig = {
     resources: {},
     livenessProbe: { initialDelaySeconds: 2, periodSeconds: 10 },
     readinessProbe: { initialDelaySeconds: 15, periodSeconds: 30 },
+    imagePullPolicy: 'IfNotPresent',
+    networkPolicy: false,
   },
 };
 

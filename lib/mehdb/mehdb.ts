@@ -1,13 +1,12 @@
 import { Construct } from 'constructs';
 import { k8s } from '../../imports';
 import { appLabels, selectorLabels } from '../common/labels';
-import { checkResources, toResourceRequirements } from '../common/resources';
-import {
-  checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkInteger, checkOneOf, checkPinnedImage, checkPort, checkQuantity,
-} from '../common/validate';
-import { recordedDatastoreImage } from './datastore-image';
-import { AntiAffinityMode, MehdbProps, ProbeTiming } from './mehdb-props';
+import { DNS_EGRESS, policyPort } from '../common/network';
+import { toResourceRequirements } from '../common/resources';
+import { checkInteger } from '../common/validate';
+import { AntiAffinityMode, MehdbProps, ProbeTiming, SettledMehdbProps } from './mehdb-props';
 import { hardenedContainerSecurity, hardenedPodSecurity } from './pod-security';
+import { settleMehdbProps } from './settle-props';
 
 /** The claim template's name: pods' claims are `data-<name>-<ordinal>`. */
 const CLAIM_NAME = 'data';
@@ -25,110 +24,35 @@ export class Mehdb extends Construct {
   public readonly statefulSet: k8s.KubeStatefulSet;
   /** Where followers reach the leader, `http://<name>-0.<service>.<namespace>.svc.<domain>:<port>`. */
   public readonly leaderUrl: string;
-  private readonly clusterDomain: string;
+  /** The props with defaults applied and checked. */
+  private readonly settled: SettledMehdbProps;
+  private readonly selector: Record<string, string>;
+  private readonly labels: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: MehdbProps) {
     super(scope, id);
-    this.name = checkDnsLabel('Mehdb.name', props.name ?? 'mehdb');
-    this.namespace = checkDnsLabel('Mehdb.namespace', props.namespace);
-    this.port = checkPort('Mehdb.port', props.port ?? 9876);
-    this.clusterDomain = checkDnsSubdomain('Mehdb.clusterDomain', props.clusterDomain ?? 'cluster.local');
+    this.settled = settleMehdbProps(props);
+    this.name = this.settled.name;
+    this.namespace = this.settled.namespace;
+    this.port = this.settled.port;
     this.leaderUrl = `http://${this.podDnsName(0)}:${this.port}`;
-    const replicas = checkInteger('Mehdb.replicas', props.replicas ?? 2, 1, 1000);
-    const image = checkPinnedImage('Mehdb.image', props.image ?? recordedDatastoreImage());
-    const containerName = checkDnsLabel('Mehdb.containerName', props.containerName ?? 'mehdb');
-    const storageSize = checkQuantity('Mehdb.storageSize', props.storageSize ?? '1Gi');
-    const storageClassName = checkDnsSubdomain('Mehdb.storageClassName', props.storageClassName);
-    const accessMode = checkOneOf('Mehdb.accessMode', props.accessMode ?? 'ReadWriteMany', ['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod']);
-    const dataPath = checkAbsolutePath('Mehdb.dataPath', props.dataPath ?? '/mehdbdata');
-    const antiAffinity = checkOneOf('Mehdb.antiAffinity', props.antiAffinity ?? 'required', ['required', 'preferred', 'none']);
-    const hardened = props.hardened ?? true;
-    const runAsUser = checkInteger('Mehdb.runAsUser', props.runAsUser ?? 65532, 1, 2147483647);
-    const resources = checkResources('Mehdb.resources', props.resources ?? {
-      requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' },
-    });
-    const liveness = checkProbeTiming('Mehdb.livenessProbe', props.livenessProbe ?? { initialDelaySeconds: 5, periodSeconds: 10 });
-    const readiness = checkProbeTiming('Mehdb.readinessProbe', props.readinessProbe ?? { initialDelaySeconds: 2, periodSeconds: 5 });
-    const readinessPath = checkOneOf('Mehdb.readinessPath', props.readinessPath ?? '/status?level=full', ['/status?level=full', '/readyz']);
-    const selector = selectorLabels(this.name);
-    const labels = appLabels(this.name, 'datastore');
+    this.selector = selectorLabels(this.name);
+    this.labels = appLabels(this.name, 'datastore');
 
-    this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.name, labels },
-      spec: {
-        clusterIp: 'None',
-        // Followers must resolve the leader's name before it reports ready.
-        publishNotReadyAddresses: true,
-        selector,
-        ports: [{ name: 'http', port: this.port, targetPort: k8s.IntOrString.fromNumber(this.port) }],
-      },
-    });
-
-    const httpGet = (path: string, timing: ProbeTiming): k8s.Probe => ({
-      httpGet: { path, port: k8s.IntOrString.fromNumber(this.port) },
-      initialDelaySeconds: timing.initialDelaySeconds,
-      periodSeconds: timing.periodSeconds,
-    });
-
-    this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
-      metadata: { name: this.name, labels },
-      spec: {
-        serviceName: this.service.name,
-        replicas,
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels },
-          spec: {
-            automountServiceAccountToken: false,
-            affinity: podAntiAffinity(antiAffinity, selector),
-            securityContext: hardened ? hardenedPodSecurity(runAsUser) : undefined,
-            containers: [{
-              name: containerName,
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              ports: [{ name: 'http', containerPort: this.port }],
-              env: [
-                { name: 'MEHDB_DATADIR', value: dataPath },
-                { name: 'MEHDB_PORT', value: String(this.port) },
-                { name: 'MEHDB_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                { name: 'MEHDB_SERVICE', value: this.service.name },
-                { name: 'MEHDB_LEADER_URL', value: this.leaderUrl },
-              ],
-              livenessProbe: httpGet('/status', liveness),
-              readinessProbe: httpGet(readinessPath, readiness),
-              resources: toResourceRequirements(resources),
-              securityContext: hardened ? hardenedContainerSecurity() : undefined,
-              volumeMounts: [
-                { name: CLAIM_NAME, mountPath: dataPath },
-                ...(hardened ? [{ name: 'tmp', mountPath: '/tmp' }] : []),
-              ],
-            }],
-            volumes: hardened ? [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } }] : undefined,
-          },
-        },
-        volumeClaimTemplates: [{
-          metadata: { name: CLAIM_NAME },
-          spec: {
-            accessModes: [accessMode],
-            storageClassName,
-            resources: { requests: { storage: k8s.Quantity.fromString(storageSize) } },
-          },
-        }],
-      },
-    });
-
-    if (props.podDisruptionBudget ?? true) {
-      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-        metadata: { name: this.name, labels },
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-      });
+    this.service = new k8s.KubeService(this, 'Service', this._toServiceProps());
+    this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', this._toStatefulSetProps());
+    if (this.settled.podDisruptionBudget) {
+      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', this._toDisruptionBudgetProps());
+    }
+    if (this.settled.networkPolicy) {
+      new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', this._toNetworkPolicyProps());
     }
   }
 
   /** The stable DNS name of pod `ordinal`: `<name>-<n>.<service>.<namespace>.svc.<domain>`. */
   public podDnsName(ordinal: number): string {
     checkInteger('Mehdb.podDnsName(ordinal)', ordinal, 0);
-    return `${this.name}-${ordinal}.${this.name}.${this.namespace}.svc.${this.clusterDomain}`;
+    return `${this.name}-${ordinal}.${this.name}.${this.namespace}.svc.${this.settled.clusterDomain}`;
   }
 
   /** The name of pod `ordinal`'s volume claim: `data-<name>-<n>`. */
@@ -136,12 +60,121 @@ export class Mehdb extends Construct {
     checkInteger('Mehdb.claimName(ordinal)', ordinal, 0);
     return `${CLAIM_NAME}-${this.name}-${ordinal}`;
   }
-}
 
-function checkProbeTiming(prop: string, timing: ProbeTiming): ProbeTiming {
-  checkInteger(`${prop}.initialDelaySeconds`, timing.initialDelaySeconds, 0, 3600);
-  checkInteger(`${prop}.periodSeconds`, timing.periodSeconds, 1, 3600);
-  return timing;
+  /** The headless Service that gives each pod its DNS name. */
+  private _toServiceProps(): k8s.KubeServiceProps {
+    return {
+      metadata: { name: this.name, labels: this.labels },
+      spec: {
+        clusterIp: 'None',
+        // Followers must resolve the leader's name before it reports ready.
+        publishNotReadyAddresses: true,
+        selector: this.selector,
+        ports: [{ name: 'http', port: this.port, targetPort: k8s.IntOrString.fromNumber(this.port) }],
+      },
+    };
+  }
+
+  /** Pods `<name>-0`, `<name>-1`, ... on the headless Service, each with its own claim. */
+  private _toStatefulSetProps(): k8s.KubeStatefulSetProps {
+    return {
+      metadata: { name: this.name, labels: this.labels },
+      spec: {
+        serviceName: this.service.name,
+        replicas: this.settled.replicas,
+        selector: { matchLabels: this.selector },
+        template: { metadata: { labels: this.labels }, spec: this._toPodSpec() },
+        volumeClaimTemplates: [this._toClaimTemplate()],
+      },
+    };
+  }
+
+  /** The pod: anti-affinity, hardening when asked, the datastore container, a /tmp for the read-only root. */
+  private _toPodSpec(): k8s.PodSpec {
+    const { hardened, runAsUser, antiAffinity } = this.settled;
+    return {
+      automountServiceAccountToken: false,
+      affinity: podAntiAffinity(antiAffinity, this.selector),
+      securityContext: hardened ? hardenedPodSecurity(runAsUser) : undefined,
+      containers: [this._toContainer()],
+      volumes: hardened ? [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } }] : undefined,
+    };
+  }
+
+  /** The datastore container: where its data is, where the leader is, its probes and resources. */
+  private _toContainer(): k8s.Container {
+    const { containerName, image, imagePullPolicy, dataPath, hardened, resources, livenessProbe, readinessProbe, readinessPath } = this.settled;
+    return {
+      name: containerName,
+      image,
+      imagePullPolicy,
+      ports: [{ name: 'http', containerPort: this.port }],
+      env: [
+        { name: 'MEHDB_DATADIR', value: dataPath },
+        { name: 'MEHDB_PORT', value: String(this.port) },
+        { name: 'MEHDB_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        { name: 'MEHDB_SERVICE', value: this.service.name },
+        { name: 'MEHDB_LEADER_URL', value: this.leaderUrl },
+      ],
+      livenessProbe: this._toHttpProbe('/status', livenessProbe),
+      readinessProbe: this._toHttpProbe(readinessPath, readinessProbe),
+      resources: toResourceRequirements(resources),
+      securityContext: hardened ? hardenedContainerSecurity() : undefined,
+      volumeMounts: [
+        { name: CLAIM_NAME, mountPath: dataPath },
+        ...(hardened ? [{ name: 'tmp', mountPath: '/tmp' }] : []),
+      ],
+    };
+  }
+
+  /** An HTTP GET probe on the datastore port. */
+  private _toHttpProbe(path: string, timing: ProbeTiming): k8s.Probe {
+    return {
+      httpGet: { path, port: k8s.IntOrString.fromNumber(this.port) },
+      initialDelaySeconds: timing.initialDelaySeconds,
+      periodSeconds: timing.periodSeconds,
+    };
+  }
+
+  /** Each pod's own volume claim `data`, from the storage layer's class. */
+  private _toClaimTemplate(): k8s.KubePersistentVolumeClaimProps {
+    const { accessMode, storageClassName, storageSize } = this.settled;
+    return {
+      metadata: { name: CLAIM_NAME },
+      spec: {
+        accessModes: [accessMode],
+        storageClassName,
+        resources: { requests: { storage: k8s.Quantity.fromString(storageSize) } },
+      },
+    };
+  }
+
+  /** Lets at most one pod go at a time (a drain never takes the leader and a follower together). */
+  private _toDisruptionBudgetProps(): k8s.KubePodDisruptionBudgetProps {
+    return {
+      metadata: { name: this.name, labels: this.labels },
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selector } },
+    };
+  }
+
+  /**
+   * The datastore has no authentication, so this is its access control: the port is open to the
+   * peers (replication) and to pods labelled as clients in the same namespace; egress goes only to
+   * DNS and the peers. Kubelet probes come from the node (see the README's policy section).
+   */
+  private _toNetworkPolicyProps(): k8s.KubeNetworkPolicyProps {
+    const peers: k8s.NetworkPolicyPeer = { podSelector: { matchLabels: this.selector } };
+    const clients: k8s.NetworkPolicyPeer = { podSelector: { matchLabels: this.settled.clientSelector } };
+    return {
+      metadata: { name: this.name, labels: this.labels },
+      spec: {
+        podSelector: { matchLabels: this.selector },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [peers, clients], ports: [policyPort(this.port)] }],
+        egress: [DNS_EGRESS, { to: [peers], ports: [policyPort(this.port)] }],
+      },
+    };
+  }
 }
 
 function podAntiAffinity(mode: AntiAffinityMode, selector: Record<string, string>): k8s.Affinity | undefined {

@@ -44,8 +44,34 @@ export interface NfsProvisionerSettings {
   readonly parameters?: NfsStorageClassParameters;
   /** What happens to a volume's data when its claim is deleted. @default 'Delete' */
   readonly reclaimPolicy?: 'Delete' | 'Retain';
-  /** Compute resources of the provisioner container. @default - requests 100m CPU / 64Mi, limit 512Mi */
+  /**
+   * Compute resources of the provisioner container (the limits leave the NFS server room to burst).
+   * @default - requests 100m CPU / 64Mi memory / 64Mi ephemeral storage; limits 1 CPU / 512Mi memory / 512Mi ephemeral storage
+   */
   readonly resources?: ContainerResources;
+  /**
+   * Harden what the NFS server allows: TCP readiness (nfs) and liveness (mountd) probes, no
+   * privilege escalation, RollingUpdate with no surge (the old pod leaves before the new one
+   * comes). The server still runs as root from a writable root file system: see the declared
+   * policy exceptions. `false` gives the course's pod (Recreate, no probes). @default true
+   */
+  readonly hardened?: boolean;
+  /** When the kubelet pulls the image (`IfNotPresent` where nodes have it loaded and no registry serves it). @default 'Always' */
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent';
+  /**
+   * Create a NetworkPolicy: the NFS ports open only to {@link nfsClientCidrs}; egress only to DNS
+   * and the API server port. @default true
+   */
+  readonly networkPolicy?: boolean;
+  /**
+   * Addresses allowed to reach the NFS ports. Volumes are mounted by the kubelet, so mounts come
+   * from the nodes' addresses (or the network plugin's tunnel address on each node), not from pods:
+   * list your nodes' CIDRs here. The default admits private networks and no public address.
+   * @default ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']
+   */
+  readonly nfsClientCidrs?: string[];
+  /** Ports of the Kubernetes API server the provisioner may reach (egress). @default [443, 6443] */
+  readonly apiServerPorts?: number[];
   /** Also create the PVC `nfs` (1Mi, ReadWriteMany) that proves provisioning works. @default false */
   readonly testClaim?: boolean;
   /**
@@ -65,3 +91,39 @@ export interface NfsProvisionerProps extends NfsProvisionerSettings {
    */
   readonly clusterScope: Construct;
 }
+
+/**
+ * Every default of {@link NfsProvisionerSettings}, stated once. The JSDoc `@default` of each field
+ * mirrors it (test/defaults.test.ts checks that they agree); presets set only what departs from it.
+ */
+export const NFS_PROVISIONER_DEFAULTS = {
+  name: 'nfs-provisioner',
+  image: 'registry.k8s.io/sig-storage/nfs-provisioner:v4.0.8',
+  portSet: 'v4',
+  provisionerName: 'example.com/nfs',
+  storageClassName: 'nfs-dynamic',
+  exportHostPath: '/srv/nfs-dynamic',
+  createExportHostPath: true,
+  nodeSelector: {},
+  tolerations: [],
+  mountOptions: ['vers=4.1'],
+  parameters: {},
+  reclaimPolicy: 'Delete',
+  resources: {
+    requests: { cpu: '100m', memory: '64Mi', ephemeralStorage: '64Mi' },
+    limits: { cpu: '1', memory: '512Mi', ephemeralStorage: '512Mi' },
+  },
+  hardened: true,
+  imagePullPolicy: 'Always',
+  networkPolicy: true,
+  nfsClientCidrs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'],
+  apiServerPorts: [443, 6443],
+  testClaim: false,
+} as const satisfies Required<Omit<NfsProvisionerSettings, 'podSecurityPolicyName'>>;
+
+/**
+ * Props of {@link NfsProvisioner} after defaults and checks: every field set and valid, except the
+ * PodSecurityPolicy name, whose absence means "no such rule".
+ */
+export type SettledNfsProvisionerProps = Readonly<Required<Omit<NfsProvisionerProps, 'podSecurityPolicyName'>>>
+  & Pick<NfsProvisionerProps, 'podSecurityPolicyName'>;

@@ -1,20 +1,42 @@
-import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { k8s } from '../../imports';
 import { appLabels, selectorLabels } from '../common/labels';
-import { InvalidPropError } from '../common/prop-error';
-import { checkResources, toResourceRequirements } from '../common/resources';
-import {
-  checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkOneOf, checkPinnedImage, checkProvisionerName,
-} from '../common/validate';
-import { nfsPorts } from './nfs-ports';
-import { NfsProvisionerProps, NfsStorageClassParameters } from './nfs-provisioner-props';
+import { DNS_EGRESS, policyPort } from '../common/network';
+import { toResourceRequirements } from '../common/resources';
+import { declarePolicyExceptions, PolicyExceptions } from '../policy/exceptions';
+import { NfsPort, nfsPorts } from './nfs-ports';
+import { NfsProvisionerProps, SettledNfsProvisionerProps } from './nfs-provisioner-props';
 import { grantProvisionerAccess } from './nfs-provisioner-rbac';
+import { settleNfsProvisionerProps } from './settle-props';
 
 /** Where the provisioner's NFS server exports from inside its container (fixed by the image). */
 const EXPORT_MOUNT_PATH = '/export';
-const PARAMETER_KEYS: ReadonlyArray<keyof NfsStorageClassParameters> = ['gid', 'rootSquash', 'mountOptions'];
+const EXPORT_VOLUME = 'export-volume';
+
+/**
+ * kube-score checks that are wrong for this server, ignored on the hardened Deployment (the
+ * README's policy section gives the same reasons):
+ * - `container-security-context-user-group-id`: NFS Ganesha runs as root (UID/GID 0), to serve
+ *   files owned by any user and to run rpcbind on port 111.
+ * - `container-security-context-readonlyrootfilesystem`: Ganesha, rpcbind, rpc.statd and dbus
+ *   write their state, sockets and config under /var, /run and /etc of the image.
+ * - `deployment-replicas`: one server per export directory; two would serve one directory twice.
+ */
+const KUBE_SCORE_IGNORES = [
+  'container-security-context-user-group-id',
+  'container-security-context-readonlyrootfilesystem',
+  'deployment-replicas',
+];
+
+/** Where the hardened provisioner departs from the project's hardening policy, and why. */
+const POLICY_EXCEPTIONS: PolicyExceptions = {
+  'run-as-non-root': 'NFS Ganesha runs as root: it serves files owned by any user and binds port 111',
+  'read-only-root-filesystem': 'Ganesha, rpcbind, rpc.statd and dbus write state, sockets and config into the image file system',
+  'drop-all-capabilities': 'root needs its default capabilities (chown, file ownership) plus DAC_READ_SEARCH and SYS_RESOURCE to serve files',
+  'seccomp-profile': 'not verified that Ganesha runs under RuntimeDefault, which blocks unshare(), used by its threads',
+  'image-digest': 'the upstream release is pinned by tag (v4.0.8); pin storage.image to a digest from your registry',
+};
 
 /**
  * An NFS dynamic provisioner and the StorageClass it serves: every claim of that class becomes a
@@ -33,139 +55,171 @@ export class NfsProvisioner extends Construct {
   public readonly namespace: string;
   /** The StorageClass (in `clusterScope`). */
   public readonly storageClass: k8s.KubeStorageClass;
-  /** The provisioner's Deployment (one pod, Recreate). */
+  /** The provisioner's Deployment (one pod). */
   public readonly deployment: k8s.KubeDeployment;
   /** The Service whose ports the provisioner checks at start. */
   public readonly service: k8s.KubeService;
+  /** The props with defaults applied and checked. */
+  private readonly settled: SettledNfsProvisionerProps;
+  private readonly ports: readonly NfsPort[];
+  private readonly labels: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: NfsProvisionerProps) {
     super(scope, id);
-    const name = checkDnsLabel('NfsProvisioner.name', props.name ?? 'nfs-provisioner');
-    this.namespace = checkDnsLabel('NfsProvisioner.namespace', props.namespace);
-    this.provisionerName = checkProvisionerName('NfsProvisioner.provisionerName', props.provisionerName ?? 'example.com/nfs');
-    this.storageClassName = checkDnsSubdomain('NfsProvisioner.storageClassName', props.storageClassName ?? 'nfs-dynamic');
-    const image = checkPinnedImage('NfsProvisioner.image', props.image ?? 'registry.k8s.io/sig-storage/nfs-provisioner:v4.0.8');
-    const ports = nfsPorts(checkOneOf('NfsProvisioner.portSet', props.portSet ?? 'v4', ['v2', 'v4']));
-    const exportHostPath = checkAbsolutePath('NfsProvisioner.exportHostPath', props.exportHostPath ?? '/srv/nfs-dynamic');
-    checkClusterScope(props.clusterScope);
-    checkParameters(props.parameters ?? {});
-    const resources = checkResources('NfsProvisioner.resources', props.resources ?? {
-      requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '512Mi' },
-    });
-    const reclaimPolicy = checkOneOf('NfsProvisioner.reclaimPolicy', props.reclaimPolicy ?? 'Delete', ['Delete', 'Retain']);
-    const tolerations = (props.tolerations ?? []).map(t => ({
-      key: checkTolerationKey(t.key), operator: 'Exists', effect: 'NoSchedule',
-    }));
-    const selector = selectorLabels(name);
-    const labels = appLabels(name, 'storage');
+    this.settled = settleNfsProvisionerProps(props);
+    const { name, namespace, clusterScope, podSecurityPolicyName } = this.settled;
+    this.namespace = namespace;
+    this.provisionerName = this.settled.provisionerName;
+    this.storageClassName = this.settled.storageClassName;
+    this.ports = nfsPorts(this.settled.portSet);
+    this.labels = appLabels(name, 'storage');
 
     const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
-      metadata: { name, labels },
+      metadata: { name, labels: this.labels },
       // The provisioner talks to the API server: it needs its token.
       automountToken: true,
     });
+    grantProvisionerAccess(this, clusterScope, { name, namespace, serviceAccountName: serviceAccount.name, podSecurityPolicyName });
+    this.service = new k8s.KubeService(this, 'Service', this._toServiceProps());
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', this._toDeploymentProps(serviceAccount.name));
+    if (this.settled.hardened) declarePolicyExceptions(this.deployment, POLICY_EXCEPTIONS);
+    if (this.settled.networkPolicy) {
+      new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', this._toNetworkPolicyProps());
+    }
+    this.storageClass = new k8s.KubeStorageClass(clusterScope, `${id}StorageClass`, this._toStorageClassProps());
+    if (this.settled.testClaim) {
+      // The L1 class: cdk8s-plus-27's PersistentVolumeClaim rounds storage to whole Gi and fails on 1Mi.
+      new k8s.KubePersistentVolumeClaim(this, 'TestClaim', this._toTestClaimProps());
+    }
+  }
 
-    grantProvisionerAccess(this, props.clusterScope, {
-      name, namespace: this.namespace, serviceAccountName: serviceAccount.name, podSecurityPolicyName: props.podSecurityPolicyName,
-    });
-
-    this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name, labels },
+  /** The Service the provisioner reads at start: it must list exactly the ports the image serves. */
+  private _toServiceProps(): k8s.KubeServiceProps {
+    return {
+      metadata: { name: this.settled.name, labels: this.labels },
       spec: {
-        selector,
-        ports: ports.map(p => ({ name: p.name, port: p.port, protocol: p.protocol })),
+        selector: selectorLabels(this.settled.name),
+        ports: this.ports.map(p => ({ name: p.name, port: p.port, protocol: p.protocol })),
       },
-    });
+    };
+  }
 
-    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name, labels },
+  /** One provisioner pod on the node whose directory it exports. */
+  private _toDeploymentProps(serviceAccountName: string): k8s.KubeDeploymentProps {
+    const { name, hardened } = this.settled;
+    return {
+      metadata: { name, labels: this.labels, annotations: hardened ? { 'kube-score/ignore': KUBE_SCORE_IGNORES.join(',') } : undefined },
       spec: {
         replicas: 1,
-        // Two servers must never export the same directory at once.
-        strategy: { type: 'Recreate' },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: serviceAccount.name,
-            automountServiceAccountToken: true,
-            nodeSelector: nonEmpty(props.nodeSelector),
-            tolerations: nonEmpty(tolerations),
-            containers: [{
-              name,
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              args: [`-provisioner=${this.provisionerName}`],
-              ports: ports.map(p => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
-              env: [
-                { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-                { name: 'SERVICE_NAME', value: this.service.name },
-                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-              ],
-              // Written without the CAP_ prefix, as Kubernetes expects.
-              securityContext: { capabilities: { add: ['DAC_READ_SEARCH', 'SYS_RESOURCE'] } },
-              resources: toResourceRequirements(resources),
-              volumeMounts: [{ name: 'export-volume', mountPath: EXPORT_MOUNT_PATH }],
-            }],
-            volumes: [{
-              name: 'export-volume',
-              hostPath: {
-                path: exportHostPath,
-                type: (props.createExportHostPath ?? true) ? 'DirectoryOrCreate' : undefined,
-              },
-            }],
-          },
-        },
+        // Two servers must never serve the same directory: the old pod goes before the new one
+        // comes (no surge), and only a ready pod is behind the Service. The course uses Recreate.
+        strategy: hardened
+          ? { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } }
+          : { type: 'Recreate' },
+        selector: { matchLabels: selectorLabels(this.settled.name) },
+        template: { metadata: { labels: this.labels }, spec: this._toPodSpec(serviceAccountName) },
       },
-    });
+    };
+  }
 
-    this.storageClass = new k8s.KubeStorageClass(props.clusterScope, `${id}StorageClass`, {
-      metadata: { name: this.storageClassName, labels },
+  /** The pod: its token, its node, the provisioner container and the node directory it exports. */
+  private _toPodSpec(serviceAccountName: string): k8s.PodSpec {
+    const { nodeSelector, tolerations, exportHostPath, createExportHostPath } = this.settled;
+    return {
+      serviceAccountName,
+      automountServiceAccountToken: true,
+      nodeSelector: nonEmpty(nodeSelector),
+      tolerations: nonEmpty(tolerations.map(t => ({ key: t.key, operator: 'Exists', effect: 'NoSchedule' }))),
+      containers: [this._toContainer()],
+      volumes: [{
+        name: EXPORT_VOLUME,
+        hostPath: { path: exportHostPath, type: createExportHostPath ? 'DirectoryOrCreate' : undefined },
+      }],
+    };
+  }
+
+  /**
+   * The provisioner and its NFS server. The args and env are what the provisioner reads (its name,
+   * its pod IP, its Service and namespace); keep them as they are.
+   */
+  private _toContainer(): k8s.Container {
+    const { name, image, imagePullPolicy, resources, hardened } = this.settled;
+    return {
+      name,
+      image,
+      imagePullPolicy,
+      args: [`-provisioner=${this.provisionerName}`],
+      ports: this.ports.map(p => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
+      env: [
+        { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+        { name: 'SERVICE_NAME', value: this.service.name },
+        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      ],
+      ...(hardened ? this._toProbes() : {}),
+      securityContext: {
+        ...(hardened ? { allowPrivilegeEscalation: false } : {}),
+        // Written without the CAP_ prefix, as Kubernetes expects.
+        capabilities: { add: ['DAC_READ_SEARCH', 'SYS_RESOURCE'] },
+      },
+      resources: toResourceRequirements(resources),
+      volumeMounts: [{ name: EXPORT_VOLUME, mountPath: EXPORT_MOUNT_PATH }],
+    };
+  }
+
+  /** Ready when the NFS server accepts connections; alive while its mount daemon does. */
+  private _toProbes(): Pick<k8s.Container, 'readinessProbe' | 'livenessProbe'> {
+    const tcp = (portName: string) => ({ port: k8s.IntOrString.fromNumber(this.ports.find(p => p.name === portName)!.port) });
+    return {
+      readinessProbe: { tcpSocket: tcp('nfs'), initialDelaySeconds: 5, periodSeconds: 10 },
+      livenessProbe: { tcpSocket: tcp('mountd'), initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 3 },
+    };
+  }
+
+  /**
+   * The NFS ports open only to the mount clients' addresses (the nodes: the kubelet mounts);
+   * egress only to DNS and the API server.
+   */
+  private _toNetworkPolicyProps(): k8s.KubeNetworkPolicyProps {
+    const { name, nfsClientCidrs, apiServerPorts } = this.settled;
+    return {
+      metadata: { name, labels: this.labels },
+      spec: {
+        podSelector: { matchLabels: selectorLabels(name) },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{
+          from: nfsClientCidrs.map(cidr => ({ ipBlock: { cidr } })),
+          ports: this.ports.map(p => policyPort(p.port, p.protocol)),
+        }],
+        egress: [DNS_EGRESS, { ports: apiServerPorts.map(port => policyPort(port)) }],
+      },
+    };
+  }
+
+  private _toStorageClassProps(): k8s.KubeStorageClassProps {
+    const { reclaimPolicy, mountOptions, parameters } = this.settled;
+    return {
+      metadata: { name: this.storageClassName, labels: this.labels },
       provisioner: this.provisionerName,
       reclaimPolicy,
-      mountOptions: nonEmpty(props.mountOptions ?? ['vers=4.1']),
-      parameters: nonEmpty(props.parameters as Record<string, string> | undefined),
-    });
-
-    if (props.testClaim) {
-      // The L1 class: cdk8s-plus-27's PersistentVolumeClaim rounds storage to whole Gi and fails on 1Mi.
-      new k8s.KubePersistentVolumeClaim(this, 'TestClaim', {
-        metadata: { name: 'nfs', labels: appLabels(name, 'storage-test') },
-        spec: {
-          accessModes: ['ReadWriteMany'],
-          resources: { requests: { storage: k8s.Quantity.fromString('1Mi') } },
-          storageClassName: this.storageClassName,
-        },
-      });
-    }
+      mountOptions: nonEmpty(mountOptions),
+      parameters: nonEmpty(parameters as Record<string, string>),
+    };
   }
-}
 
-function checkClusterScope(scope: Construct): void {
-  if (Chart.of(scope).namespace !== undefined) {
-    throw new InvalidPropError('NfsProvisioner.clusterScope', `it is in chart "${Chart.of(scope).node.id}", which has namespace "${Chart.of(scope).namespace}" and would stamp it on the ClusterRole, ClusterRoleBinding and StorageClass`,
-      'pass a chart created without a namespace (e.g. ClusterScopedChart)');
+  /** The claim `nfs` (1Mi, RWX) that proves provisioning works. */
+  private _toTestClaimProps(): k8s.KubePersistentVolumeClaimProps {
+    return {
+      metadata: { name: 'nfs', labels: appLabels(this.settled.name, 'storage-test') },
+      spec: {
+        accessModes: ['ReadWriteMany'],
+        resources: { requests: { storage: k8s.Quantity.fromString('1Mi') } },
+        storageClassName: this.storageClassName,
+      },
+    };
   }
-}
-
-function checkParameters(parameters: NfsStorageClassParameters): void {
-  for (const key of Object.keys(parameters)) {
-    if (!PARAMETER_KEYS.includes(key as keyof NfsStorageClassParameters)) {
-      throw new InvalidPropError(`NfsProvisioner.parameters.${key}`, 'the NFS provisioner fails every claim of a StorageClass with an unknown parameter',
-        `remove it; the accepted parameters are ${PARAMETER_KEYS.join(', ')} (mount options belong in mountOptions)`);
-    }
-  }
-}
-
-function checkTolerationKey(key: string): string {
-  if (typeof key !== 'string' || key.length === 0) {
-    throw new InvalidPropError('NfsProvisioner.tolerations[].key', 'a toleration needs the taint key', 'e.g. { key: "node-role.kubernetes.io/control-plane" }');
-  }
-  return key;
 }
 
 /** Leaves out empty maps and lists, so the manifest shows only what was asked for. */
-function nonEmpty<T extends object>(value: T | undefined): T | undefined {
-  if (value === undefined) return undefined;
+function nonEmpty<T extends object>(value: T): T | undefined {
   return Object.keys(value).length === 0 ? undefined : value;
 }

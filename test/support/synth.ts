@@ -6,7 +6,7 @@ import { buildApp, MehdbApp } from '../../lib/app';
 import { AppConfig, applyOverrides, AppConfigOverrides, PRESETS, PresetName } from '../../lib/config';
 
 /** A Kubernetes object as synthesized (plain JSON). */
-export type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [field: string]: any };
+export type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [field: string]: any };
 
 /** A fixed, digest-pinned datastore image, so snapshots do not change with every image build. */
 export const TEST_IMAGE = `localhost/mehdb:0.1.0@sha256:${'0'.repeat(64)}`;

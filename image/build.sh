@@ -30,6 +30,8 @@
 # the ones of package-lock.json, and the local base is made deterministically, so the same
 # sources and base give the same digest.
 set -euo pipefail
+LOG_TAG=image:build
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 RECORD="$RECORD_FILE_DEFAULT"
@@ -66,7 +68,7 @@ parse_args() {
       --no-cache) NO_CACHE=1; shift ;;
       --git-ref) GIT_REF=$2; shift 2 ;;
       --state-dir) STATE=$2; shift 2 ;;
-      -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+      -h|--help) usage_from_header; exit 0 ;;
       *) die "unknown option: $1 (see --help)" ;;
     esac
   done

@@ -4,7 +4,8 @@
 //   node scripts/run-ts.js scripts/helm.ts ...
 // esbuild bundles the file and what it imports from lib/ into .build/<name>.js (tens of
 // milliseconds; packages stay external), then node runs it with the remaining arguments.
-// Type errors are caught by `npm run typecheck`, which `npm test` runs first.
+// Type errors are caught by `npm run typecheck`, which `npm test` runs first. The bundle has a
+// source map and source maps are on, so a stack trace points at main.ts and lib/*.ts.
 'use strict';
 const path = require('path');
 const { buildSync } = require('esbuild');
@@ -25,6 +26,10 @@ buildSync({
   target: 'node20',
   format: 'cjs',
   logLevel: 'warning',
+  sourcemap: 'linked',
+  sourcesContent: false,
 });
+// As `node --enable-source-maps`, for the bundle loaded below (and nothing loaded before it).
+process.setSourceMapsEnabled(true);
 process.argv = [process.argv[0], outfile, ...args];
 require(outfile);

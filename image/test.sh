@@ -12,7 +12,10 @@
 # data on a volume, without a shell; /status answers leader and follower; the follower
 # replicates a write; the data survives a container restart and a new container; a push to a
 # loopback docker-registry shows the recorded digest (skopeo inspect) and pulls by digest; a
-# second, cold build in a fresh store gives the same digest; the digest equals the committed
+# second, cold build in a fresh store gives the same digest; the build also lands in the user's
+# own container storage (a stand-in store here, MEHDB_IMAGE_LOCAL_STORAGE_CONF, so the machine's
+# default storage is left alone): `podman images` lists it with the digest and `podman run
+# localhost/mehdb:<tag>` serves; the digest equals the committed
 # image/mehdb-image.json (else the record is stale: run `npm run image` and commit; set
 # MEHDB_IMAGE_ALLOW_STALE=1 to only warn); dist/ pins the recorded reference.
 set -euo pipefail
@@ -67,6 +70,9 @@ teardown() {
   local rc=$?
   set +e
   step "teardown"
+  if [ -n "${USER_CONTAINERS_CONF:-}" ]; then
+    user_podman rm -f -t 2 mehdb-test-user >/dev/null 2>&1
+  fi
   if [ -n "$STATE_DIR" ]; then
     timeout 60 podman rm -f -t 2 mehdb-test-0 mehdb-test-1 >/dev/null 2>&1
     timeout 60 podman volume rm -f mehdb-test-data-0 mehdb-test-data-1 >/dev/null 2>&1
@@ -90,7 +96,24 @@ json_field() { node -p 'require(process.argv[1])[process.argv[2]]' "$1" "$2"; }
 
 # ---- the image -------------------------------------------------------------------------------
 
+# The "user's own" container storage the build copies the image into (a stand-in in the state
+# dir) and a containers.conf for it: image/conf/run.containers.conf plus a tmp_dir of its own.
+setup_user_storage() {
+  local user="$STATE/user-store" driver
+  driver=$(cat "$STATE_DIR/storage-driver")
+  mkdir -p "$user/tmp"
+  printf '[storage]\ndriver = "%s"\ngraphroot = "%s/storage"\nrunroot = "%s/run"\n' "$driver" "$user" "$user" >"$user/storage.conf"
+  { cat "$IMAGE_DIR/conf/run.containers.conf"; printf 'tmp_dir = "%s/tmp"\n' "$user"; } >"$user/containers.conf"
+  export MEHDB_IMAGE_LOCAL_STORAGE_CONF="$user/storage.conf"
+  USER_CONTAINERS_CONF="$user/containers.conf"
+}
+user_podman() {
+  CONTAINERS_CONF=$USER_CONTAINERS_CONF CONTAINERS_STORAGE_CONF=$MEHDB_IMAGE_LOCAL_STORAGE_CONF \
+    timeout 60 podman "$@"
+}
+
 phase_build() {
+  setup_user_storage
   step "build (fresh store: local base, then the image)"
   local start; start=$(now)
   if REFERENCE=$(timeout 1500 "$IMAGE_DIR/build.sh" --state-dir "$STATE_DIR" --record "$STATE/record-1.json" \
@@ -102,6 +125,23 @@ phase_build() {
   fi
   IMAGE=${REFERENCE%@*}
   DIGEST=$(json_field "$STATE/record-1.json" digest)
+}
+
+phase_user_storage() {
+  step "the image in the user's own container storage (podman images, podman run)"
+  local listed port
+  listed=$(user_podman images --digests --format '{{.Repository}}:{{.Tag}} {{.Digest}}' 2>/dev/null || true)
+  check "podman images lists $IMAGE with the built digest ($(tr '\n' ' ' <<<"$listed"))" \
+    grep -qx "$IMAGE $DIGEST" <<<"$listed"
+  free_port port
+  if user_podman run -d --name mehdb-test-user -e "MEHDB_PORT=$port" -e MEHDB_BIND=127.0.0.1 "$IMAGE" >/dev/null &&
+     wait_for "$WAIT_SECONDS" "the user-storage container's /status" status_is "$port" leader; then
+    pass "podman run $IMAGE (the user's storage, image/conf/run.containers.conf) serves /status"
+  else
+    fail "podman run $IMAGE (the user's storage) serves /status"
+    user_podman logs mehdb-test-user 2>&1 | tail -20 | sed 's/^/    /' >&2
+  fi
+  user_podman rm -f -t 2 mehdb-test-user >/dev/null 2>&1 || true
 }
 
 phase_image_config() {
@@ -233,7 +273,7 @@ phase_registry_and_rebuild() {
   step "second build in a fresh store (cold, no cache), pushed to docker-registry on $REGISTRY"
   check "docker-registry serves on $REGISTRY" start_registry
   local start; start=$(now)
-  if timeout 1500 "$IMAGE_DIR/build.sh" --state-dir "$STATE/store2" --no-cache --record "$STATE/record-2.json" \
+  if timeout 1500 "$IMAGE_DIR/build.sh" --state-dir "$STATE/store2" --no-cache --no-local --record "$STATE/record-2.json" \
       --push "$REGISTRY/mehdb" >/dev/null; then
     pass "second build and push ($(since "$start") s)"
   else
@@ -322,6 +362,7 @@ main() {
   local start; start=$(now)
   setup
   phase_build
+  phase_user_storage
   phase_image_config
   phase_run
   phase_restart

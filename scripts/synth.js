@@ -112,10 +112,18 @@ async function main() {
     const files = fs.readdirSync(staging).filter(f => /\.ya?ml$/.test(f)).sort();
     process.stdout.write(files.map(f => fs.readFileSync(path.join(staging, f), 'utf8')).join('---\n'));
   } else {
-    // Swap: the old folder aside, the new one in, the old one away.
+    // Swap: the old folder aside, the new one in, the old one away. Should the second rename
+    // fail (say, another synth to the same folder at the same moment), the old folder goes back.
     const old = `${staging}.old`;
-    if (fs.existsSync(target)) fs.renameSync(target, old);
-    fs.renameSync(staging, target);
+    const hadTarget = fs.existsSync(target);
+    if (hadTarget) fs.renameSync(target, old);
+    try {
+      fs.renameSync(staging, target);
+    } catch (err) {
+      if (hadTarget && !fs.existsSync(target)) fs.renameSync(old, target);
+      cleanup();
+      throw err;
+    }
     removeQuietly(old);
   }
   cleanup();

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# scripts/go-tool.sh TOOL -- print the path of a pinned Go tool, building it when missing:
+# scripts/go-tool.sh [--cached] TOOL -- print the path of a pinned Go tool, building it when
+# missing (with --cached: exit 1 instead of building):
 #
 #   dyff        github.com/homeport/dyff v1.12.0       (npm run diff, the workflow's PR diff)
 #   actionlint  github.com/rhysd/actionlint v1.7.12    (.ci/run lints .github/workflows/)
@@ -14,6 +15,8 @@ LOG_TAG=go-tool
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
+CACHED_ONLY=0
+if [[ ${1:-} = --cached ]]; then CACHED_ONLY=1; shift; fi
 case ${1:-} in
   dyff) module=github.com/homeport/dyff/cmd/dyff version=v1.12.0 ;;
   actionlint) module=github.com/rhysd/actionlint/cmd/actionlint version=v1.7.12 ;;
@@ -33,6 +36,7 @@ dir="$cache/$tool-$version"
 bin="$dir/$tool"
 
 if [[ ! -x "$bin" ]]; then
+  [[ $CACHED_ONLY = 0 ]] || exit 1
   have go || die "$tool $version is not in $dir and there is no go to build it (install Go, or set MEHDB_TOOLS_DIR to a folder holding $tool-$version/$tool)"
   mkdir -p "$dir"
   tmp=$(mktemp -d "$dir/.build.XXXXXX")

@@ -13,6 +13,8 @@
 # Usage: image/base.sh [--state-dir DIR] [--force]
 #   Prints the two references on stdout: runtime first, then build.
 set -euo pipefail
+LOG_TAG=image:base
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 FORCE=0
@@ -21,8 +23,8 @@ while [ $# -gt 0 ]; do
   case $1 in
     --state-dir) STATE=$2; shift 2 ;;
     --force) FORCE=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
-    *) die "unknown option: $1" ;;
+    -h|--help) usage_from_header; exit 0 ;;
+    *) die "unknown option: $1 (see --help)" ;;
   esac
 done
 

@@ -24,12 +24,21 @@
 #                        tree, so uncommitted edits cannot leak into the recorded digest
 #   --state-dir DIR      container storage and configuration (default /var/lib/mehdb-image
 #                        as root, else ~/.local/share/mehdb-image)
-# Prints the image reference (repository:tag@digest) on stdout; progress goes to stderr.
+#   --no-local           do not copy the image into your own container storage (below)
+# Prints the image reference (repository:tag@digest) on stdout; progress goes to stderr, ending
+# with the next steps (run it, kind load, push, point MEHDB_CONFIG at the pushed image).
+#
+# The build happens in the state dir; then the image is copied, same manifest and digest, into
+# the container storage of the user running the command (podman's default storage, or the
+# storage.conf that MEHDB_IMAGE_LOCAL_STORAGE_CONF names), so `podman images` lists it and
+# `podman run localhost/mehdb:<tag>` works; and into a Docker engine's when one answers.
 #
 # Reproducible: every timestamp is SOURCE_DATE_EPOCH (default 0), the compiler versions are
 # the ones of package-lock.json, and the local base is made deterministically, so the same
 # sources and base give the same digest.
 set -euo pipefail
+LOG_TAG=image:build
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 RECORD="$RECORD_FILE_DEFAULT"
@@ -44,6 +53,9 @@ TAG=""
 NO_CACHE=0
 GIT_REF=""
 STATE=""
+LOCAL=${MEHDB_IMAGE_LOCAL:-1}
+LOCAL_PODMAN=""
+LOCAL_DOCKER=""
 REPOSITORY="$REPOSITORY_DEFAULT"
 # Every step is bounded: the image build (it fetches the compiler from the npm registry), and
 # each copy or registry call.
@@ -66,7 +78,8 @@ parse_args() {
       --no-cache) NO_CACHE=1; shift ;;
       --git-ref) GIT_REF=$2; shift 2 ;;
       --state-dir) STATE=$2; shift 2 ;;
-      -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+      --no-local) LOCAL=0; shift ;;
+      -h|--help) usage_from_header; exit 0 ;;
       *) die "unknown option: $1 (see --help)" ;;
     esac
   done
@@ -267,6 +280,86 @@ phase_push() {
   log "pushed: $PUSH:$TAG@$got"
 }
 
+# Runs a command with the user's own container configuration instead of the state dir's.
+user_env() {
+  local unset=(-u CONTAINERS_CONF -u CONTAINERS_STORAGE_CONF -u CONTAINERS_REGISTRIES_CONF -u REGISTRIES_CONFIG_PATH)
+  if [ -n "${MEHDB_IMAGE_LOCAL_STORAGE_CONF:-}" ]; then
+    env "${unset[@]}" CONTAINERS_STORAGE_CONF="$MEHDB_IMAGE_LOCAL_STORAGE_CONF" "$@"
+  else
+    env "${unset[@]}" "$@"
+  fi
+}
+
+# The image where the user's tools look: podman's default storage (same manifest, so the same
+# digest: `podman images --digests`), and a Docker engine when one answers (docker keeps no
+# registry digest for a loaded image; the tag is the same).
+phase_local() {
+  [ "$LOCAL" = 1 ] || return 0
+  step "into your container storage (podman${MEHDB_IMAGE_LOCAL_STORAGE_CONF:+, $MEHDB_IMAGE_LOCAL_STORAGE_CONF}; docker when an engine answers)"
+  if [ "$BUILDER" = docker ]; then
+    LOCAL_DOCKER=$IMAGE
+    log "built with docker: $IMAGE is in docker's engine already"
+    return 0
+  fi
+  local got
+  if user_env timeout "$COPY_TIMEOUT" skopeo --policy "$POLICY" copy --quiet "oci:$LAYOUT:$TAG" "containers-storage:$IMAGE" >&2; then
+    if have podman; then
+      got=$(user_env timeout 60 podman image inspect --format '{{.Digest}}' "$IMAGE" 2>/dev/null || true)
+    else
+      got=$(user_env timeout 60 skopeo inspect --format '{{.Digest}}' "containers-storage:$IMAGE" 2>/dev/null || true)
+    fi
+    if [ "$got" = "$DIGEST" ]; then
+      LOCAL_PODMAN=$REFERENCE
+      log "podman: $REFERENCE (podman images --digests)"
+    else
+      log "WARNING: copied $IMAGE into your container storage, but it reports digest '${got:-none}', not $DIGEST"
+    fi
+  else
+    log "WARNING: could not copy $IMAGE into your container storage (podman's default); the image is only in $STATE_DIR"
+  fi
+  # `docker load` (not skopeo's docker-daemon:, which ignores DOCKER_HOST and docker contexts).
+  if have docker && timeout 10 docker info >/dev/null 2>&1; then
+    local tar="$STATE_DIR/tmp/docker-load.tar"
+    rm -f "$tar"
+    if timeout "$COPY_TIMEOUT" skopeo --policy "$POLICY" copy --quiet "oci:$LAYOUT:$TAG" "docker-archive:$tar:$IMAGE" >&2 &&
+       timeout "$COPY_TIMEOUT" docker load -q -i "$tar" >/dev/null; then
+      LOCAL_DOCKER=$IMAGE
+      log "docker: $IMAGE (docker images)"
+    else
+      log "WARNING: could not load $IMAGE into the Docker engine"
+    fi
+    rm -f "$tar"
+  fi
+}
+
+# What to do with the image next (stderr, after everything else).
+next_steps() {
+  local archive=${OCI_ARCHIVE:-mehdb.oci.tar} pushed=${PUSH:-registry.example.com/team/mehdb}
+  {
+    echo
+    echo "Next steps:"
+    if [ -n "$LOCAL_PODMAN" ]; then
+      echo "  run it:      podman run --rm -p 9876:9876 $IMAGE"
+      echo "               (a sandbox like this one needs runc, explicit ulimits and the host network:"
+      echo "                CONTAINERS_CONF=$IMAGE_DIR/conf/run.containers.conf podman run --rm $IMAGE; see image/README.md)"
+    fi
+    [ -n "$LOCAL_DOCKER" ] && echo "               docker run --rm -p 9876:9876 $IMAGE"
+    if [ -n "$OCI_ARCHIVE" ]; then
+      echo "  kind:        kind load image-archive $OCI_ARCHIVE   (nodes need nfs-common for the NFS volumes)"
+    else
+      echo "  kind:        npm run image -- --oci-archive $archive && kind load image-archive $archive"
+    fi
+    if [ -n "$PUSH" ]; then
+      echo "  pushed:      $PUSH:$TAG@$DIGEST"
+    else
+      echo "  registry:    npm run image -- --push $pushed   (log in first: podman login / skopeo login)"
+    fi
+    echo "  deploy that: echo '{\"mehdb\": {\"image\": \"$pushed:$TAG@$DIGEST\"}}' > prod.json"
+    echo "               MEHDB_CONFIG=prod.json npm run synth -- --output dist-prod && kubectl apply -f dist-prod/"
+    [ -n "$RECORD" ] && echo "  commit:      npm run synth, then commit $RECORD and dist/ together"
+  } >&2
+}
+
 phase_archives() {
   if [ -n "$OCI_ARCHIVE" ]; then
     step "oci-archive $OCI_ARCHIVE"
@@ -292,7 +385,9 @@ main() {
   phase_record
   phase_push
   phase_archives
+  phase_local
   step "done in $(since "$start") s"
+  next_steps
   echo "$REFERENCE"
 }
 

@@ -1,5 +1,7 @@
 # shellcheck shell=bash
-# Shared helpers for the mehdb image scripts (sourced by build.sh, base.sh and test.sh).
+# Shared helpers for the mehdb image scripts (sourced by build.sh, base.sh and test.sh). The
+# generic ones (log, step, die, have, wait_for, free_port, usage_from_header) come from the
+# repository's one shell library, scripts/lib/common.sh; this file adds the image-specific ones.
 #
 # Every script works in a *state dir* of its own: the containers.conf, storage.conf,
 # registries.conf and policy.json written there (from image/conf/*.in) and the container
@@ -7,18 +9,19 @@
 
 IMAGE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$IMAGE_DIR/.." && pwd)
+LOG_TAG=${LOG_TAG:-image}
+# shellcheck source=../scripts/lib/common.sh
+source "$REPO_ROOT/scripts/lib/common.sh"
 # MEHDB_DATASTORE_DIR: build another copy of the package (e.g. a stand-in while developing).
 DATASTORE_DIR=${MEHDB_DATASTORE_DIR:-$REPO_ROOT/datastore}
+# Read by the scripts that source this file.
+# shellcheck disable=SC2034
 RECORD_FILE_DEFAULT="$IMAGE_DIR/mehdb-image.json"
+# shellcheck disable=SC2034
 REPOSITORY_DEFAULT="localhost/mehdb"
 # Fixed timestamp for every file, history entry and "created" field of the images we build:
 # the same sources and base give the same digest. 0 = 1970-01-01T00:00:00Z.
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0}
-
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-step() { printf '\n[%s] == %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-have() { command -v "$1" >/dev/null 2>&1; }
 
 # The default state dir of `npm run image` / `npm run image:base`: kept between runs so warm
 # builds reuse the base image and the cached build layers.
@@ -53,6 +56,7 @@ setup_state() {
   export REGISTRIES_CONFIG_PATH="$state/registries.conf"
   export TMPDIR="$state/tmp"
   STATE_DIR=$state
+  # shellcheck disable=SC2034  # the signature policy the scripts pass to buildah and skopeo
   POLICY="$state/policy.json"
   lock_state
 }

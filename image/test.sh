@@ -12,10 +12,15 @@
 # data on a volume, without a shell; /status answers leader and follower; the follower
 # replicates a write; the data survives a container restart and a new container; a push to a
 # loopback docker-registry shows the recorded digest (skopeo inspect) and pulls by digest; a
-# second, cold build in a fresh store gives the same digest; the digest equals the committed
+# second, cold build in a fresh store gives the same digest; the build also lands in the user's
+# own container storage (a stand-in store here, MEHDB_IMAGE_LOCAL_STORAGE_CONF, so the machine's
+# default storage is left alone): `podman images` lists it with the digest and `podman run
+# localhost/mehdb:<tag>` serves; the digest equals the committed
 # image/mehdb-image.json (else the record is stale: run `npm run image` and commit; set
 # MEHDB_IMAGE_ALLOW_STALE=1 to only warn); dist/ pins the recorded reference.
 set -euo pipefail
+LOG_TAG=image:test
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 STATE=""
@@ -24,8 +29,8 @@ while [ $# -gt 0 ]; do
   case $1 in
     --state-dir) STATE=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
-    *) die "unknown option: $1" ;;
+    -h|--help) usage_from_header; exit 0 ;;
+    *) die "unknown option: $1 (see --help)" ;;
   esac
 done
 
@@ -52,7 +57,7 @@ setup() {
     STATE=$(mktemp -d /var/tmp/mehdb-image-test.XXXXXX)
   fi
   mkdir -p "$STATE"
-  REGISTRY_PORT=$(free_port)
+  free_port REGISTRY_PORT
   REGISTRY="127.0.0.1:$REGISTRY_PORT"
   setup_state "$STATE/store" "$REGISTRY"
   trap teardown EXIT
@@ -60,10 +65,14 @@ setup() {
   log "state dir $STATE"
 }
 
+# shellcheck disable=SC2317  # runs from the EXIT trap
 teardown() {
   local rc=$?
   set +e
   step "teardown"
+  if [ -n "${USER_CONTAINERS_CONF:-}" ]; then
+    user_podman rm -f -t 2 mehdb-test-user >/dev/null 2>&1
+  fi
   if [ -n "$STATE_DIR" ]; then
     timeout 60 podman rm -f -t 2 mehdb-test-0 mehdb-test-1 >/dev/null 2>&1
     timeout 60 podman volume rm -f mehdb-test-data-0 mehdb-test-data-1 >/dev/null 2>&1
@@ -82,25 +91,29 @@ teardown() {
   exit "$rc"
 }
 
-free_port() {
-  node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
-
-# wait_for SECONDS COMMAND...: retry until the command succeeds or the time is up.
-wait_for() {
-  local deadline=$(( $(date +%s) + $1 )); shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.3
-  done
-}
-
 http() { curl -fsS -m 5 "$@"; }
 json_field() { node -p 'require(process.argv[1])[process.argv[2]]' "$1" "$2"; }
 
 # ---- the image -------------------------------------------------------------------------------
 
+# The "user's own" container storage the build copies the image into (a stand-in in the state
+# dir) and a containers.conf for it: image/conf/run.containers.conf plus a tmp_dir of its own.
+setup_user_storage() {
+  local user="$STATE/user-store" driver
+  driver=$(cat "$STATE_DIR/storage-driver")
+  mkdir -p "$user/tmp"
+  printf '[storage]\ndriver = "%s"\ngraphroot = "%s/storage"\nrunroot = "%s/run"\n' "$driver" "$user" "$user" >"$user/storage.conf"
+  { cat "$IMAGE_DIR/conf/run.containers.conf"; printf 'tmp_dir = "%s/tmp"\n' "$user"; } >"$user/containers.conf"
+  export MEHDB_IMAGE_LOCAL_STORAGE_CONF="$user/storage.conf"
+  USER_CONTAINERS_CONF="$user/containers.conf"
+}
+user_podman() {
+  CONTAINERS_CONF=$USER_CONTAINERS_CONF CONTAINERS_STORAGE_CONF=$MEHDB_IMAGE_LOCAL_STORAGE_CONF \
+    timeout 60 podman "$@"
+}
+
 phase_build() {
+  setup_user_storage
   step "build (fresh store: local base, then the image)"
   local start; start=$(now)
   if REFERENCE=$(timeout 1500 "$IMAGE_DIR/build.sh" --state-dir "$STATE_DIR" --record "$STATE/record-1.json" \
@@ -114,6 +127,23 @@ phase_build() {
   DIGEST=$(json_field "$STATE/record-1.json" digest)
 }
 
+phase_user_storage() {
+  step "the image in the user's own container storage (podman images, podman run)"
+  local listed port
+  listed=$(user_podman images --digests --format '{{.Repository}}:{{.Tag}} {{.Digest}}' 2>/dev/null || true)
+  check "podman images lists $IMAGE with the built digest ($(tr '\n' ' ' <<<"$listed"))" \
+    grep -qx "$IMAGE $DIGEST" <<<"$listed"
+  free_port port
+  if user_podman run -d --name mehdb-test-user -e "MEHDB_PORT=$port" -e MEHDB_BIND=127.0.0.1 "$IMAGE" >/dev/null &&
+     wait_for "$WAIT_SECONDS" "the user-storage container's /status" status_is "$port" leader; then
+    pass "podman run $IMAGE (the user's storage, image/conf/run.containers.conf) serves /status"
+  else
+    fail "podman run $IMAGE (the user's storage) serves /status"
+    user_podman logs mehdb-test-user 2>&1 | tail -20 | sed 's/^/    /' >&2
+  fi
+  user_podman rm -f -t 2 mehdb-test-user >/dev/null 2>&1 || true
+}
+
 phase_image_config() {
   step "image configuration"
   local user env entry
@@ -124,6 +154,7 @@ phase_image_config() {
   check "MEHDB_DATADIR defaults to /mehdbdata" grep -q 'MEHDB_DATADIR=/mehdbdata' <<<"$env"
   check "entrypoint is node with the compiled server: $entry" \
     test "$entry" = '["/nodejs/bin/node","/app/dist/src/main.js"]'
+  # shellcheck disable=SC2016  # the inner bash expands $1
   check "no shell in the image (/bin/sh cannot start)" \
     bash -c '! timeout 60 podman run --rm --entrypoint /bin/sh "$1" -c true >/dev/null 2>&1' _ "$IMAGE"
   local compressed
@@ -144,24 +175,26 @@ run_node() {
     -v "mehdb-test-data-$ordinal:/mehdbdata" "${envs[@]}" "$IMAGE" >/dev/null
 }
 
+# shellcheck disable=SC2317  # status_is, value_is: run by wait_for
 status_is() { [ "$(http "http://127.0.0.1:$1/status" | tr -d '[:space:]')" = "$2" ]; }
+# shellcheck disable=SC2317
 value_is() { [ "$(http "http://127.0.0.1:$1/get/$2")" = "$3" ]; }
 show_logs() { log "logs of $1:"; timeout 30 podman logs "$1" 2>&1 | tail -20 | sed 's/^/    /' >&2; }
 
 phase_run() {
   step "leader and follower in podman (runc): non-root, read-only root, data volumes"
-  LEADER_PORT=$(free_port)
-  FOLLOWER_PORT=$(free_port)
+  free_port LEADER_PORT
+  free_port FOLLOWER_PORT
   timeout 60 podman volume create mehdb-test-data-0 >/dev/null
   timeout 60 podman volume create mehdb-test-data-1 >/dev/null
   run_node 0 "$LEADER_PORT"
-  if wait_for "$WAIT_SECONDS" status_is "$LEADER_PORT" leader; then
+  if wait_for "$WAIT_SECONDS" "the leader's /status" status_is "$LEADER_PORT" leader; then
     pass "leader: GET /status answers leader (read-only root, user 65532, no capabilities)"
   else
     fail "leader: GET /status answers leader"; show_logs mehdb-test-0
   fi
   run_node 1 "$FOLLOWER_PORT" "MEHDB_LEADER_URL=http://127.0.0.1:$LEADER_PORT"
-  if wait_for "$WAIT_SECONDS" status_is "$FOLLOWER_PORT" follower; then
+  if wait_for "$WAIT_SECONDS" "the follower's /status" status_is "$FOLLOWER_PORT" follower; then
     pass "follower: GET /status answers follower"
   else
     fail "follower: GET /status answers follower"; show_logs mehdb-test-1
@@ -173,7 +206,7 @@ phase_run() {
   else
     fail "leader: PUT /set/image-test, then GET /get/image-test returns it"; show_logs mehdb-test-0
   fi
-  if wait_for "$WAIT_SECONDS" value_is "$FOLLOWER_PORT" image-test "$VALUE"; then
+  if wait_for "$WAIT_SECONDS" "the value on the follower" value_is "$FOLLOWER_PORT" image-test "$VALUE"; then
     pass "follower replicates the write (GET /get/image-test on the follower)"
   else
     fail "follower replicates the write"; show_logs mehdb-test-1
@@ -184,14 +217,15 @@ phase_run() {
     grep -v -x -E '/etc|/etc/(hosts|hostname|resolv\.conf)|/run|/run/\.containerenv|/mehdbdata' || true)
   check "nothing written outside /mehdbdata${written:+: $written}" test -z "$written"
   mnt=$(timeout 60 podman volume inspect --format '{{.Mountpoint}}' mehdb-test-data-0)
-  check "the leader's data is on its volume, owned by 65532 ($(ls "$mnt" | tr '\n' ' '))" \
+  # shellcheck disable=SC2016  # the inner bash expands $1
+  check "the leader's data is on its volume, owned by 65532 ($(find "$mnt" -mindepth 1 -maxdepth 1 -printf '%f '))" \
     bash -c '[ -n "$(ls -A "$1")" ] && [ "$(stat -c %u "$1")" = 65532 ]' _ "$mnt"
 }
 
 phase_restart() {
   step "restarts"
   timeout 60 podman restart -t 10 mehdb-test-0 >/dev/null
-  if wait_for "$WAIT_SECONDS" value_is "$LEADER_PORT" image-test "$VALUE"; then
+  if wait_for "$WAIT_SECONDS" "the value on the leader" value_is "$LEADER_PORT" image-test "$VALUE"; then
     pass "the data survives a restart of the leader container"
   else
     fail "the data survives a restart of the leader container"; show_logs mehdb-test-0
@@ -199,13 +233,13 @@ phase_restart() {
   # A new container on the same volume, as when the pod is scheduled anew.
   timeout 60 podman rm -f -t 10 mehdb-test-0 >/dev/null
   run_node 0 "$LEADER_PORT"
-  if wait_for "$WAIT_SECONDS" value_is "$LEADER_PORT" image-test "$VALUE"; then
+  if wait_for "$WAIT_SECONDS" "the value on the leader" value_is "$LEADER_PORT" image-test "$VALUE"; then
     pass "the data survives a new leader container on the same volume"
   else
     fail "the data survives a new leader container on the same volume"; show_logs mehdb-test-0
   fi
   timeout 60 podman restart -t 10 mehdb-test-1 >/dev/null
-  if wait_for "$WAIT_SECONDS" value_is "$FOLLOWER_PORT" image-test "$VALUE"; then
+  if wait_for "$WAIT_SECONDS" "the value on the follower" value_is "$FOLLOWER_PORT" image-test "$VALUE"; then
     pass "the follower still serves the value after its restart"
   else
     fail "the follower still serves the value after its restart"; show_logs mehdb-test-1
@@ -215,6 +249,7 @@ phase_restart() {
 
 # ---- registry, reproducibility, records ------------------------------------------------------
 
+# shellcheck disable=SC2317  # run by check
 start_registry() {
   mkdir -p "$STATE/registry"
   cat >"$STATE/registry.yml" <<EOF
@@ -231,14 +266,14 @@ http:
 EOF
   docker-registry serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 &
   REGISTRY_PID=$!
-  wait_for "$WAIT_SECONDS" curl -fsS -m 2 "http://$REGISTRY/v2/" || { cat "$STATE/registry.log" >&2; return 1; }
+  wait_for "$WAIT_SECONDS" "docker-registry on $REGISTRY" curl -fsS -m 2 "http://$REGISTRY/v2/" || { cat "$STATE/registry.log" >&2; return 1; }
 }
 
 phase_registry_and_rebuild() {
   step "second build in a fresh store (cold, no cache), pushed to docker-registry on $REGISTRY"
   check "docker-registry serves on $REGISTRY" start_registry
   local start; start=$(now)
-  if timeout 1500 "$IMAGE_DIR/build.sh" --state-dir "$STATE/store2" --no-cache --record "$STATE/record-2.json" \
+  if timeout 1500 "$IMAGE_DIR/build.sh" --state-dir "$STATE/store2" --no-cache --no-local --record "$STATE/record-2.json" \
       --push "$REGISTRY/mehdb" >/dev/null; then
     pass "second build and push ($(since "$start") s)"
   else
@@ -251,8 +286,10 @@ phase_registry_and_rebuild() {
   check "two builds give one digest ($DIGEST)" test "$digest2" = "$DIGEST"
   pushed=$(timeout 120 skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REGISTRY/mehdb:$(json_field "$STATE/record-1.json" tag)" || echo none)
   check "skopeo inspect of the pushed image shows the recorded digest ($pushed)" test "$pushed" = "$DIGEST"
+  # shellcheck disable=SC2016  # the inner bash expands $1
   check "podman pulls $REGISTRY/mehdb@$DIGEST by digest" \
     bash -c 'timeout 120 podman pull --tls-verify=false -q "$1" >/dev/null' _ "$REGISTRY/mehdb@$DIGEST"
+  # shellcheck disable=SC2016  # the inner bash expands $1
   check "the oci-archive loads with podman load" \
     bash -c 'timeout 120 podman load -q -i "$1" >/dev/null' _ "$STATE/mehdb.oci.tar"
 }
@@ -325,6 +362,7 @@ main() {
   local start; start=$(now)
   setup
   phase_build
+  phase_user_storage
   phase_image_config
   phase_run
   phase_restart

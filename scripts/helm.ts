@@ -13,8 +13,10 @@ const root = resolve(__dirname, '..');
 const outdir = resolve(process.argv[2] ?? join(root, 'helm', HELM_CHART_NAME));
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
 
-const synth = spawnSync(join(root, 'node_modules', '.bin', 'cdk8s'),
-  ['synth', '--no-check-upgrade', '--format', 'helm', '--chart-version', version, '--output', outdir],
+// Through scripts/synth.js (npm run synth): bad input is reported cleanly and a failed synth
+// leaves an earlier chart as it was.
+const synth = spawnSync(process.execPath,
+  [join(root, 'scripts', 'synth.js'), '--format', 'helm', '--chart-version', version, '--output', outdir],
   { cwd: root, stdio: 'inherit' });
 if (synth.status !== 0) process.exit(synth.status ?? 1);
 

@@ -4,7 +4,8 @@
 //   node scripts/run-ts.js scripts/helm.ts ...
 // esbuild bundles the file and what it imports from lib/ into .build/<name>.js (tens of
 // milliseconds; packages stay external), then node runs it with the remaining arguments.
-// Type errors are caught by `npm run typecheck`, which `npm test` runs first.
+// Type errors are caught by `npm run typecheck`, which `npm test` runs first. The bundle has a
+// source map and source maps are on, so a stack trace points at main.ts and lib/*.ts.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -17,19 +18,28 @@ if (!entry || !entry.endsWith('.ts')) {
 }
 const root = path.resolve(__dirname, '..');
 const outfile = path.join(root, '.build', path.basename(entry, '.ts') + '.js');
-// Written to a file of this process and renamed into place, so that runs in parallel (jest spawns
-// `cdk8s synth`) never require a half-written bundle.
-const temporary = `${outfile}.${process.pid}.tmp`;
-buildSync({
+const { outputFiles } = buildSync({
   entryPoints: [path.resolve(root, entry)],
-  outfile: temporary,
+  outfile,
   bundle: true,
   packages: 'external',
   platform: 'node',
   target: 'node20',
   format: 'cjs',
   logLevel: 'warning',
+  sourcemap: 'linked',
+  sourcesContent: false,
+  write: false,
 });
-fs.renameSync(temporary, outfile);
+// Each file written aside and renamed into place: synths running at the same time (e.g. two
+// outputs of the cluster test) never load a half-written bundle.
+fs.mkdirSync(path.dirname(outfile), { recursive: true });
+for (const file of outputFiles) {
+  const tmp = `${file.path}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, file.contents);
+  fs.renameSync(tmp, file.path);
+}
+// As `node --enable-source-maps`, for the bundle loaded below (and nothing loaded before it).
+process.setSourceMapsEnabled(true);
 process.argv = [process.argv[0], outfile, ...args];
 require(outfile);

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { loadConfig, PRESETS } from '../lib/config';
+import { buildApp } from '../lib/app';
+import { AppConfig, ConfigError, loadConfig, PRESETS } from '../lib/config';
 
 function configFile(content: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'mehdb-config-')), 'config.json');
@@ -32,5 +33,37 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MEHDB_CONFIG: '/nonexistent/config.json' })).toThrow(/^MEHDB_CONFIG: cannot read/);
     expect(() => loadConfig({ MEHDB_CONFIG: configFile('{"mehdb": ') })).toThrow(/^MEHDB_CONFIG: .* is not a JSON object/);
     expect(() => loadConfig({ MEHDB_CONFIG: configFile('[1]') })).toThrow(/^MEHDB_CONFIG: .* is not a JSON object/);
+  });
+});
+
+describe('loadConfig reports every problem of a config at once', () => {
+  const tryBuild = (config: AppConfig) => { buildApp(config); };
+
+  test('unknown settings and values of the wrong JSON type, each on its own line', () => {
+    const file = configFile(JSON.stringify({ replicas: 3, mehdb: { replica: 3, port: '9876', livenessProbe: null }, storage: { mountOptions: [1] } }));
+    expect(() => loadConfig({ MEHDB_CONFIG: file })).toThrow(expect.objectContaining({
+      problems: [
+        expect.stringMatching(/^config\.replicas: is not a setting\. Fix: /),
+        expect.stringMatching(/^storage\.mountOptions: \[1\] is not an array of strings\. Fix: /),
+        expect.stringMatching(/^config\.mehdb\.replica: is not a setting\. Fix: /),
+        expect.stringMatching(/^mehdb\.port: "9876" is not a number\. Fix: /),
+        expect.stringMatching(/^mehdb\.livenessProbe: null is not an object\. Fix: /),
+      ],
+    }));
+  });
+
+  test('with tryBuild, every bad value is reported, not only the first one a construct meets', () => {
+    const file = configFile(JSON.stringify({ namespace: 'Shop', mehdb: { replicas: 0, storageSize: '1 gigabyte', bogus: true } }));
+    let error: unknown;
+    try { loadConfig({ MEHDB_CONFIG: file }, { tryBuild }); } catch (e) { error = e; }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map(p => p.split(':')[0])).toEqual(
+      ['config.mehdb.bogus', 'namespace', 'Mehdb.replicas', 'Mehdb.storageSize']);
+    expect((error as Error).message.split('\n')).toEqual((error as ConfigError).problems);
+  });
+
+  test('with tryBuild, a good config loads as without it', () => {
+    const file = configFile(JSON.stringify({ namespace: 'shop', mehdb: { replicas: 3 } }));
+    expect(loadConfig({ MEHDB_CONFIG: file }, { tryBuild })).toEqual(loadConfig({ MEHDB_CONFIG: file }));
   });
 });

@@ -5,6 +5,7 @@ import { MehdbSettings } from '../mehdb/mehdb-props';
 import { NFS_PROVISIONER_DEFAULTS, NfsProvisionerSettings } from '../nfs-provisioner/nfs-provisioner-props';
 import { AppConfig, AppConfigOverrides, PRESET_NAMES, PresetName } from './app-config';
 import { PRESETS } from './presets';
+import { collectProblem, ConfigError } from './problems';
 
 /** The environment variables the app reads; nothing else in the app reads process.env. */
 export interface ConfigEnvironment {
@@ -16,47 +17,95 @@ export interface ConfigEnvironment {
   readonly [name: string]: string | undefined;
 }
 
-// Every settable key, so a typo in a config file is an error instead of a silently ignored value.
-// Typed as Record<keyof ...> so adding a setting without listing it here fails to compile.
-const STORAGE_KEYS: Record<keyof NfsProvisionerSettings, true> = {
-  name: true, image: true, portSet: true, provisionerName: true, storageClassName: true, exportHostPath: true,
-  createExportHostPath: true, nodeSelector: true, tolerations: true, mountOptions: true, parameters: true,
-  reclaimPolicy: true, resources: true, testClaim: true, podSecurityPolicyName: true, hardened: true, imagePullPolicy: true,
-  networkPolicy: true, nfsClientCidrs: true, apiServerPorts: true,
-};
-const MEHDB_KEYS: Record<keyof MehdbSettings, true> = {
-  name: true, replicas: true, image: true, containerName: true, port: true, storageSize: true, storageClassName: true,
-  accessMode: true, dataPath: true, antiAffinity: true, hardened: true, runAsUser: true, podDisruptionBudget: true,
-  resources: true, livenessProbe: true, readinessProbe: true, readinessPath: true, clusterDomain: true, imagePullPolicy: true,
-  networkPolicy: true, clientSelector: true,
-};
-const TOP_KEYS: Record<keyof AppConfigOverrides, true> = { namespace: true, storage: true, mehdb: true };
-
-/** Builds the app's config: the preset named by MEHDB_PRESET, then the file named by MEHDB_CONFIG. */
-export function loadConfig(env: ConfigEnvironment): AppConfig {
-  const presetName = checkOneOf('MEHDB_PRESET', (env.MEHDB_PRESET || 'default') as PresetName, PRESET_NAMES);
-  const overrides = env.MEHDB_CONFIG ? readOverrides(env.MEHDB_CONFIG) : {};
-  return applyOverrides(PRESETS[presetName], overrides);
+export interface LoadConfigOptions {
+  /**
+   * Builds the app's objects for a config without writing anything, so the constructs check every
+   * prop. Given, each setting of the overrides is tried on the preset alone, so the problems of all
+   * settings are reported together instead of the first one only. @default - settings are checked
+   * for their names and JSON types only; the constructs check the values when the app is built
+   */
+  readonly tryBuild?: (config: AppConfig) => void;
 }
 
-/** The preset with the overrides laid on top, section by section; checks that the parts fit. */
-export function applyOverrides(preset: AppConfig, overrides: AppConfigOverrides): AppConfig {
-  checkKeys('config', overrides, TOP_KEYS);
-  checkKeys('config.storage', overrides.storage ?? {}, STORAGE_KEYS);
-  checkKeys('config.mehdb', overrides.mehdb ?? {}, MEHDB_KEYS);
-  const config: AppConfig = {
+// The JSON type of every setting: a typo in a config file is an error instead of a silently
+// ignored value, and a value of the wrong type is reported before a construct stumbles on it.
+// Typed as Record<keyof ...> so adding a setting without listing it here fails to compile.
+type Kind = 'string' | 'number' | 'boolean' | 'object' | 'string[]' | 'number[]' | 'object[]';
+const STORAGE_KEYS: Record<keyof NfsProvisionerSettings, Kind> = {
+  name: 'string', image: 'string', portSet: 'string', provisionerName: 'string', storageClassName: 'string',
+  exportHostPath: 'string', createExportHostPath: 'boolean', nodeSelector: 'object', tolerations: 'object[]',
+  mountOptions: 'string[]', parameters: 'object', reclaimPolicy: 'string', resources: 'object', testClaim: 'boolean',
+  podSecurityPolicyName: 'string', hardened: 'boolean', imagePullPolicy: 'string', networkPolicy: 'boolean',
+  nfsClientCidrs: 'string[]', apiServerPorts: 'number[]',
+};
+const MEHDB_KEYS: Record<keyof MehdbSettings, Kind> = {
+  name: 'string', replicas: 'number', image: 'string', containerName: 'string', port: 'number', storageSize: 'string',
+  storageClassName: 'string', accessMode: 'string', dataPath: 'string', antiAffinity: 'string', hardened: 'boolean',
+  runAsUser: 'number', podDisruptionBudget: 'boolean', resources: 'object', livenessProbe: 'object',
+  readinessProbe: 'object', readinessPath: 'string', clusterDomain: 'string', imagePullPolicy: 'string',
+  networkPolicy: 'boolean', clientSelector: 'object',
+};
+const TOP_KEYS: Record<keyof AppConfigOverrides, Kind> = { namespace: 'string', storage: 'object', mehdb: 'object' };
+
+/**
+ * Builds the app's config: the preset named by MEHDB_PRESET, then the file named by MEHDB_CONFIG.
+ * Throws a ConfigError listing every problem found (preset, file, setting names, types and, with
+ * `tryBuild`, every setting's value).
+ */
+export function loadConfig(env: ConfigEnvironment, options: LoadConfigOptions = {}): AppConfig {
+  const problems: string[] = [];
+  const presetName = collectProblem(problems,
+    () => checkOneOf('MEHDB_PRESET', (env.MEHDB_PRESET || 'default') as PresetName, PRESET_NAMES));
+  const overrides = env.MEHDB_CONFIG ? collectProblem(problems, () => readOverrides(env.MEHDB_CONFIG!)) : {};
+  if (overrides === undefined) throw new ConfigError(problems);
+  if (presetName === undefined) throw new ConfigError([...problems, ...checkShape(overrides).problems]);
+  return applyOverrides(PRESETS[presetName], overrides, options);
+}
+
+/**
+ * The preset with the overrides laid on top, section by section; checks that the parts fit and,
+ * with `options.tryBuild`, every setting's value. Throws a ConfigError listing every problem.
+ */
+export function applyOverrides(preset: AppConfig, overrides: AppConfigOverrides, options: LoadConfigOptions = {}): AppConfig {
+  const { problems, wellFormed } = checkShape(overrides);
+  const config = merge(preset, wellFormed);
+  const served = config.storage.storageClassName ?? NFS_PROVISIONER_DEFAULTS.storageClassName;
+  if (config.mehdb.storageClassName !== undefined && config.mehdb.storageClassName !== served) {
+    problems.push(new InvalidPropError('mehdb.storageClassName',
+      `${show(config.mehdb.storageClassName)} does not match the StorageClass the storage layer serves (${show(served)}), so the claims would stay Pending`,
+      'leave mehdb.storageClassName unset, or set storage.storageClassName to the same name').message);
+  }
+  if (options.tryBuild) {
+    for (const p of valueProblems(preset, wellFormed, options.tryBuild)) if (!problems.includes(p)) problems.push(p);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function merge(preset: AppConfig, overrides: AppConfigOverrides): AppConfig {
+  return {
     preset: preset.preset,
     namespace: overrides.namespace ?? preset.namespace,
     storage: { ...preset.storage, ...overrides.storage },
     mehdb: { ...preset.mehdb, ...overrides.mehdb },
   };
-  const served = config.storage.storageClassName ?? NFS_PROVISIONER_DEFAULTS.storageClassName;
-  if (config.mehdb.storageClassName !== undefined && config.mehdb.storageClassName !== served) {
-    throw new InvalidPropError('mehdb.storageClassName',
-      `${show(config.mehdb.storageClassName)} does not match the StorageClass the storage layer serves (${show(served)}), so the claims would stay Pending`,
-      `leave mehdb.storageClassName unset, or set storage.storageClassName to the same name`);
-  }
-  return config;
+}
+
+/**
+ * The problems of the settings' values: each setting laid alone on the preset (which builds) and
+ * built, so each bad setting reports its own problem; then, when some were found, all of them
+ * together, for a problem that only their combination has. Exceptions other than prop errors are
+ * bugs and propagate.
+ */
+function valueProblems(preset: AppConfig, overrides: AppConfigOverrides, tryBuild: (config: AppConfig) => void): string[] {
+  const problems: string[] = [];
+  const singles: AppConfigOverrides[] = [];
+  if (overrides.namespace !== undefined) singles.push({ namespace: overrides.namespace });
+  for (const [key, value] of Object.entries(overrides.storage ?? {})) singles.push({ storage: { [key]: value } });
+  for (const [key, value] of Object.entries(overrides.mehdb ?? {})) singles.push({ mehdb: { [key]: value } });
+  for (const single of singles) collectProblem(problems, () => tryBuild(merge(preset, single)));
+  if (problems.length > 0) collectProblem(problems, () => tryBuild(merge(preset, overrides)));
+  return problems;
 }
 
 function readOverrides(file: string): AppConfigOverrides {
@@ -76,13 +125,57 @@ function readOverrides(file: string): AppConfigOverrides {
   }
 }
 
-function checkKeys(where: string, value: object, known: Record<string, true>): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidPropError(where, `${show(value)} is not an object`, 'write an object of settings');
+/**
+ * Unknown settings and values of the wrong JSON type, everywhere in the overrides; and the
+ * overrides without them (the settings whose values are worth building).
+ */
+function checkShape(overrides: AppConfigOverrides): { problems: string[]; wellFormed: AppConfigOverrides } {
+  const problems: string[] = [];
+  const top = checkSection(problems, 'config', '', overrides, TOP_KEYS);
+  const wellFormed: { -readonly [K in keyof AppConfigOverrides]: AppConfigOverrides[K] } = {};
+  if (top.namespace !== undefined) wellFormed.namespace = top.namespace as string;
+  if (top.storage !== undefined) wellFormed.storage = checkSection(problems, 'config.storage', 'storage.', top.storage, STORAGE_KEYS);
+  if (top.mehdb !== undefined) wellFormed.mehdb = checkSection(problems, 'config.mehdb', 'mehdb.', top.mehdb, MEHDB_KEYS);
+  return { problems, wellFormed };
+}
+
+/** Adds the problems of one section to `problems`; returns its known settings of the right type. */
+function checkSection(problems: string[], where: string, prefix: string, value: unknown, known: Record<string, Kind>): Record<string, unknown> {
+  const good: Record<string, unknown> = {};
+  if (!isObject(value)) {
+    problems.push(new InvalidPropError(where, `${show(value)} is not an object`, 'write an object of settings').message);
+    return good;
   }
-  for (const key of Object.keys(value)) {
-    if (!(key in known)) {
-      throw new InvalidPropError(`${where}.${key}`, 'is not a setting', `remove it or use one of: ${Object.keys(known).join(', ')}`);
+  for (const [key, setting] of Object.entries(value)) {
+    const kind = known[key];
+    if (!Object.prototype.hasOwnProperty.call(known, key)) {
+      problems.push(new InvalidPropError(`${where}.${key}`, 'is not a setting',
+        `remove it or use one of: ${Object.keys(known).join(', ')}`).message);
+    } else if (!hasKind(setting, kind)) {
+      problems.push(new InvalidPropError(`${prefix}${key}`, `${show(setting)} is not ${KIND_NAMES[kind]}`,
+        `write ${KIND_NAMES[kind]}, or remove the setting to keep the preset's value`).message);
+    } else {
+      good[key] = setting;
     }
+  }
+  return good;
+}
+
+const KIND_NAMES: Record<Kind, string> = {
+  'string': 'a string', 'number': 'a number', 'boolean': 'true or false', 'object': 'an object',
+  'string[]': 'an array of strings', 'number[]': 'an array of numbers', 'object[]': 'an array of objects',
+};
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function hasKind(value: unknown, kind: Kind): boolean {
+  switch (kind) {
+    case 'object': return isObject(value);
+    case 'string[]': return Array.isArray(value) && value.every(v => typeof v === 'string');
+    case 'number[]': return Array.isArray(value) && value.every(v => typeof v === 'number');
+    case 'object[]': return Array.isArray(value) && value.every(isObject);
+    default: return typeof value === kind;
   }
 }

@@ -343,7 +343,7 @@ next_steps() {
       echo "               (a sandbox like this one needs runc, explicit ulimits and the host network:"
       echo "                CONTAINERS_CONF=$IMAGE_DIR/conf/run.containers.conf podman run --rm $IMAGE; see image/README.md)"
     fi
-    [ -n "$LOCAL_DOCKER" ] && echo "               docker run --rm -p 9876:9876 $IMAGE"
+    if [ -n "$LOCAL_DOCKER" ]; then echo "               docker run --rm -p 9876:9876 $IMAGE"; fi
     if [ -n "$OCI_ARCHIVE" ]; then
       echo "  kind:        kind load image-archive $OCI_ARCHIVE   (nodes need nfs-common for the NFS volumes)"
     else
@@ -356,7 +356,7 @@ next_steps() {
     fi
     echo "  deploy that: echo '{\"mehdb\": {\"image\": \"$pushed:$TAG@$DIGEST\"}}' > prod.json"
     echo "               MEHDB_CONFIG=prod.json npm run synth -- --output dist-prod && kubectl apply -f dist-prod/"
-    [ -n "$RECORD" ] && echo "  commit:      npm run synth, then commit $RECORD and dist/ together"
+    if [ -n "$RECORD" ]; then echo "  commit:      npm run synth, then commit $RECORD and dist/ together"; fi
   } >&2
 }
 

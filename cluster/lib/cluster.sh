@@ -36,7 +36,7 @@ source "$CLUSTER_DIR/lib/teardown.sh"
 # ensure_packages: the Debian packages the cluster needs, installed when missing.
 ensure_packages() {
   local want=(openssl curl jq iproute2 iptables util-linux runc containernetworking-plugins
-    nfs-ganesha nfs-ganesha-vfs rpcbind nfs-common dbus libnfs-utils) missing=() p
+    nfs-ganesha nfs-ganesha-vfs rpcbind nfs-common dbus libnfs-utils docker-registry skopeo) missing=() p
   have kubectl || die "kubectl is not on PATH"
   for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   (( ${#missing[@]} )) || return 0
@@ -72,6 +72,7 @@ cluster_up() {
   start_holder
   setup_network
   start_control_plane
+  start_registry
   start_nodes
   # kube-proxy waits for its Node object before it serves.
   start_kube_proxy || log "  going on without kube-proxy: ClusterIP Services will not answer"

@@ -1,7 +1,12 @@
 # shellcheck shell=bash disable=SC2034,SC2154 # shared variables; checked whole through the scripts that source this
-# Images for the real nodes, made here since nothing can be pulled: the pod sandbox ("pause")
-# image from our static pause binary, and the datastore image built by `npm run image` and
-# checked against the reference the manifests pin. Sourced by cluster/lib/cluster.sh.
+# Images for the real nodes, made here since nothing can be pulled from outside: the pod sandbox
+# ("pause") image from our static pause binary, and the datastore image built by `npm run image`
+# and checked against the reference the manifests pin. The datastore image is also served by a
+# registry of the cluster's own (Debian's docker-registry on 127.0.0.1:5000 of the cluster's
+# network namespace), which the nodes' containerd uses for `localhost/...` references, so that
+# `imagePullPolicy: Always` really pulls, by digest. Sourced by cluster/lib/cluster.sh.
+
+REGISTRY_ADDR=127.0.0.1:5000
 
 # pinned_mehdb_image: the repo:tag@digest of the datastore image in the manifests.
 pinned_mehdb_image() {
@@ -41,4 +46,20 @@ prepare_images() {
     || die "the manifests pin $pinned but the image built from HEAD is $built: run npm run image && npm run synth and commit image/mehdb-image.json and dist/"
   MEHDB_IMAGE_NAME=${pinned%@*}
   MEHDB_IMAGE_DIGEST=${pinned#*@}
+}
+
+# start_registry: the cluster's registry, holding the datastore image under the pinned digest.
+start_registry() {
+  local policy=$REPO_DIR/image/conf/policy.json repo=${MEHDB_IMAGE_NAME#localhost/}
+  mkdir -p "$STATE/registry"
+  sed "s#@STATE@#$STATE#g; s#@ADDR@#$REGISTRY_ADDR#g" "$CLUSTER_DIR/lib/registry.yaml.in" >"$STATE/registry.yaml"
+  start_bg registry in_net docker-registry serve "$STATE/registry.yaml"
+  wait_for 30 "the registry on $REGISTRY_ADDR" in_net curl -fsS "http://$REGISTRY_ADDR/v2/" \
+    || { assert_alive registry; die "the registry did not answer after 30s"; }
+  in_net skopeo --policy "$policy" copy --quiet --dest-tls-verify=false \
+    "oci-archive:$STATE/images/mehdb.tar" "docker://$REGISTRY_ADDR/$repo" \
+    || die "skopeo could not push the datastore image to the cluster's registry"
+  in_net skopeo inspect --tls-verify=false "docker://$REGISTRY_ADDR/${repo%:*}@$MEHDB_IMAGE_DIGEST" >/dev/null \
+    || die "the cluster's registry does not serve ${repo%:*}@$MEHDB_IMAGE_DIGEST"
+  log "  registry: localhost/$repo@$MEHDB_IMAGE_DIGEST served from $REGISTRY_ADDR"
 }

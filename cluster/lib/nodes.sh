@@ -39,6 +39,8 @@ start_containerd() {
   mkdir -p "$d/net.d" "$d/cni-ipam" "$d/pod-logs" "$d/volume-plugins"
   render containerd.toml.in "$d/containerd.toml" "$node"
   render cni.conflist.in "$d/net.d/10-mehdb.conflist" "$node"
+  mkdir -p "$d/certs.d/localhost"
+  sed "s#@REGISTRY@#$REGISTRY_ADDR#g" "$CLUSTER_DIR/lib/hosts.toml.in" >"$d/certs.d/localhost/hosts.toml"
   make_cgroup_root "$node"
   start_bg "containerd-$node" in_nodes env PATH="$BIN_node:/usr/sbin:/usr/bin:/sbin:/bin" \
     "$BIN_node/containerd" --config "$d/containerd.toml"

@@ -38,6 +38,19 @@ test('mehdb-0 and mehdb-1 are Running and Ready through their own probes, on dis
   console.log(await kubectl('get', 'pods', '-n', NS, '-o', 'wide'));
 });
 
+test('the pods run the image dist/ pins, by digest (pulled from the cluster\'s registry when the policy is Always)', async () => {
+  for (const pod of [mehdb0, mehdb1]) {
+    const container = pod.spec!.containers[0];
+    const digest = container.image!.split('@')[1];
+    assert.match(digest, /^sha256:[0-9a-f]{64}$/);
+    assert.ok(pod.status!.containerStatuses![0].imageID.endsWith(digest), pod.status!.containerStatuses![0].imageID);
+    if (container.imagePullPolicy === 'Always') {
+      const events = await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${pod.metadata!.name},reason=Pulled` });
+      assert.ok(events.items.some((e) => /Successfully pulled image/.test(e.message ?? '')), 'kubelet pulled the image');
+    }
+  }
+});
+
 test('every claim is Bound to a volume the NFS provisioner made and exported', async () => {
   for (const claim of ['data-mehdb-0', 'data-mehdb-1']) {
     const pvc = await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: claim });

@@ -38,8 +38,8 @@ prepare_images() {
   pinned=$(pinned_mehdb_image)
   [[ -n $pinned ]] || die "no localhost/mehdb:<tag>@sha256:<digest> image in $MANIFESTS"
   t=$(date +%s)
-  log "npm run image -- --git-ref HEAD --no-record --oci-archive $STATE/images/mehdb.tar"
-  built=$(cd "$REPO_DIR" && bash image/build.sh --git-ref HEAD --no-record --oci-archive "$STATE/images/mehdb.tar" 2>"$STATE/image-build.log") \
+  log "npm run image -- --git-ref HEAD --no-record --no-local --oci-archive $STATE/images/mehdb.tar"
+  built=$(cd "$REPO_DIR" && bash image/build.sh --git-ref HEAD --no-record --no-local --oci-archive "$STATE/images/mehdb.tar" 2>"$STATE/image-build.log") \
     || { tail -n 30 "$STATE/image-build.log" >&2; die "the datastore image did not build (log above)"; }
   log "  built $built in $(( $(date +%s) - t ))s"
   [[ "${built#*@}" == "${pinned#*@}" ]] \

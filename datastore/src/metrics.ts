@@ -1,7 +1,14 @@
+/** A component that reports its own metrics (names, types, help and current values). */
+export interface MetricsSource {
+  /** Appends this component's metrics to `m`. */
+  describeMetrics(m: MetricsText): void;
+}
+
 /** Prometheus text exposition, written by hand (no runtime dependencies). */
 export class MetricsText {
   private lines: string[] = [];
 
+  /** One counter or gauge: a single value, or samples with labels. */
   metric(name: string, type: 'counter' | 'gauge', help: string, samples: Array<[Record<string, string>, number]> | number): this {
     this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     if (typeof samples === 'number') this.lines.push(`${name} ${samples}`);
@@ -9,6 +16,7 @@ export class MetricsText {
     return this;
   }
 
+  /** A histogram with cumulative buckets, sum and count. */
   histogram(name: string, help: string, h: Histogram): this {
     this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
     let cum = 0;
@@ -20,6 +28,7 @@ export class MetricsText {
     return this;
   }
 
+  /** The whole exposition. */
   toString(): string {
     return this.lines.join('\n') + '\n';
   }
@@ -40,6 +49,7 @@ export class Histogram {
     this.counts = bounds.map(() => 0);
   }
 
+  /** Records one observation. */
   observe(v: number): void {
     this.count++;
     this.sum += v;

@@ -25,11 +25,6 @@ export function methodNotAllowed(res: ServerResponse, allow: string): void {
   text(res, 405, '405 method not allowed\n', { Allow: allow });
 }
 
-/** Refuses and closes the connection, so an unread body is not consumed. */
-export function refuseAndClose(res: ServerResponse, status: number, body: string): void {
-  text(res, status, body, { Connection: 'close' });
-}
-
 export function value(res: ServerResponse, buf: Buffer): void {
   res.writeHead(200, {
     'Content-Type': 'application/octet-stream',

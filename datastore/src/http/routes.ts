@@ -4,7 +4,8 @@ import { checkKey } from '../keys';
 import { Logger, errText } from '../log';
 import { LogStore, StoreUnavailableError } from '../store/log-store';
 import { readBody } from './body';
-import { methodNotAllowed, notFoundPage, refuseAndClose, text, value } from './reply';
+import { methodNotAllowed, notFoundPage, text, value } from './reply';
+import { hasBody, leaveBodyUnread } from './unread-body';
 
 /** What the HTTP surface needs from the rest of the process. */
 export interface HttpDeps {
@@ -31,11 +32,6 @@ export class HttpCounters {
   }
 }
 
-function hasBody(req: IncomingMessage): boolean {
-  const len = req.headers['content-length'];
-  return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
-}
-
 /** Routes one request. Never throws; every failure becomes a short 4xx/5xx. */
 export function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): void {
   const url = req.url ?? '/';
@@ -51,6 +47,8 @@ export function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse
   res.on('finish', () => deps.counters.count(route, res.statusCode));
   if (deps.shuttingDown()) res.setHeader('Connection', 'close');
 
+  // None of the routes below reads a body except set and delete, which handle their own.
+  if (!path.startsWith('/set/') && !path.startsWith('/delete/')) leaveBodyUnread(req, res);
   try {
     if (path.startsWith('/get/')) {
       route = 'get';
@@ -59,12 +57,18 @@ export function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse
     }
     if (path.startsWith('/set/')) {
       route = 'set';
-      if (method !== 'PUT') return methodNotAllowed(res, 'PUT');
+      if (method !== 'PUT') {
+        leaveBodyUnread(req, res);
+        return methodNotAllowed(res, 'PUT');
+      }
       return void putValue(deps, path.slice(5), path, req, res).catch((err) => failed(deps, res, route, err));
     }
     if (path.startsWith('/delete/')) {
       route = 'delete';
-      if (method !== 'DELETE') return methodNotAllowed(res, 'DELETE');
+      if (method !== 'DELETE') {
+        leaveBodyUnread(req, res);
+        return methodNotAllowed(res, 'DELETE');
+      }
       return void deleteValue(deps, path.slice(8), path, req, res).catch((err) => failed(deps, res, route, err));
     }
     switch (path) {
@@ -115,11 +119,8 @@ function failed(deps: HttpDeps, res: ServerResponse, route: string, err: unknown
 function keyOrReply(deps: HttpDeps, key: string, res: ServerResponse, req?: IncomingMessage): boolean {
   const c = checkKey(key, deps.config.maxKeyBytes);
   if (c === 'ok') return true;
-  const closing = req !== undefined && hasBody(req);
-  if (c === 'too-long') {
-    if (closing) refuseAndClose(res, 413, 'key too long\n');
-    else text(res, 413, 'key too long\n');
-  } else if (closing) refuseAndClose(res, 404, '404 page not found\n');
+  if (req) leaveBodyUnread(req, res);
+  if (c === 'too-long') text(res, 413, 'key too long\n');
   else notFoundPage(res);
   return false;
 }
@@ -138,15 +139,20 @@ function getValue(deps: HttpDeps, key: string, res: ServerResponse): void {
   );
 }
 
+/** A refusal that leaves the body unread, sent so that the client gets to read it. */
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, body: string, consumed = 0): void {
+  leaveBodyUnread(req, res, consumed);
+  text(res, status, body);
+}
+
 function continueIfAsked(req: IncomingMessage, res: ServerResponse): void {
   if (String(req.headers.expect).toLowerCase() === '100-continue') res.writeContinue();
 }
 
 function redirectToLeader(deps: HttpDeps, path: string, req: IncomingMessage, res: ServerResponse): void {
-  // The body is not read: close the connection if one was sent, the client re-sends it.
-  const extra: Record<string, string> = { Location: deps.config.leaderUrl + path };
-  if (hasBody(req)) extra.Connection = 'close';
-  res.writeHead(307, { ...extra, 'Content-Length': 0 });
+  // The body is not read: the client re-sends it to the leader.
+  leaveBodyUnread(req, res);
+  res.writeHead(307, { Location: deps.config.leaderUrl + path, 'Content-Length': 0 });
   res.end();
 }
 
@@ -155,11 +161,11 @@ async function putValue(deps: HttpDeps, key: string, path: string, req: Incoming
   if (deps.role === 'follower') return redirectToLeader(deps, path, req, res);
   const max = deps.config.maxValueBytes;
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > max) return refuseAndClose(res, 413, 'value too large\n');
+  if (declared !== undefined && Number(declared) > max) return refuse(req, res, 413, 'value too large\n');
   continueIfAsked(req, res);
   const body = await readBody(req, max);
   if (!body.ok) {
-    if (body.reason === 'too-large') refuseAndClose(res, 413, 'value too large\n');
+    if (body.reason === 'too-large') refuse(req, res, 413, 'value too large\n', body.received);
     return; // aborted: nobody is listening
   }
   try {
@@ -177,7 +183,7 @@ async function deleteValue(deps: HttpDeps, key: string, path: string, req: Incom
   if (hasBody(req)) {
     continueIfAsked(req, res);
     const body = await readBody(req, 0);
-    if (!body.ok) return body.reason === 'too-large' ? refuseAndClose(res, 413, 'no body expected\n') : undefined;
+    if (!body.ok) return body.reason === 'too-large' ? refuse(req, res, 413, 'no body expected\n', body.received) : undefined;
   }
   let existed: boolean;
   try {

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { Config } from './config';
-import { HttpCounters } from './http/routes';
+import { Router } from './http/router';
+import { HttpDeps, createRequestHandler, routeTable } from './http/routes';
 import { createHttpServer } from './http/server';
 import { Logger } from './log';
 import { MetricsText } from './metrics';
@@ -34,7 +35,7 @@ export async function createApp(config: Config, fs: StorageFs, log: Logger): Pro
   });
   const feed = new LeaderFeed(config, store, log);
   const follower = config.role === 'follower' ? new Follower(config, store, log) : undefined;
-  const counters = new HttpCounters();
+  let router: Router | undefined;
   let shuttingDown = false;
   const started = Date.now();
 
@@ -42,11 +43,7 @@ export async function createApp(config: Config, fs: StorageFs, log: Logger): Pro
     const m = new MetricsText();
     const st = store.stats;
     const info = store.info();
-    m.metric('mehdb_http_requests_total', 'counter', 'HTTP requests by route and status code.',
-      [...counters.byRouteCode].map(([k, v]) => {
-        const [route, code] = k.split('|');
-        return [{ route, code }, v];
-      }));
+    router?.describeMetrics(m);
     m.metric('mehdb_is_leader', 'gauge', '1 on the leader, 0 on followers.', config.role === 'leader' ? 1 : 0)
       .metric('mehdb_keys', 'gauge', 'Live keys.', store.keyCount)
       .metric('mehdb_committed_seq', 'gauge', 'Highest durable sequence number.', store.committedSeq)
@@ -83,18 +80,19 @@ export async function createApp(config: Config, fs: StorageFs, log: Logger): Pro
     return m.toString();
   };
 
-  const server = createHttpServer({
+  const deps: HttpDeps = {
     config,
     store,
     log,
     role: config.role,
     ready: () => (follower ? follower.ready : true),
     shuttingDown: () => shuttingDown,
-    replicationChanges: (_req, res, q) => feed.changes(res, q),
-    replicationSnapshot: (_req, res) => feed.snapshot(res),
+    replicationChanges: (res, q) => feed.changes(res, q),
+    replicationSnapshot: (res) => feed.snapshot(res),
     metricsText,
-    counters,
-  });
+  };
+  router = new Router(routeTable(deps));
+  const server = createHttpServer(config, log, createRequestHandler(deps, router));
 
   return {
     server,

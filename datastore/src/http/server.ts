@@ -1,11 +1,14 @@
 import * as http from 'node:http';
 import { Socket } from 'node:net';
+import { Config } from '../config';
+import { Logger } from '../log';
 import { isLingering, lingerOnClose } from './lingering-close';
-import { HttpDeps, handle } from './routes';
 
-/** The HTTP server with its limits: header/request/keep-alive timeouts and header size. */
-export function createHttpServer(deps: HttpDeps): http.Server {
-  const { config } = deps;
+/**
+ * The HTTP server with its limits (header/request/keep-alive timeouts, header size), lingering
+ * close, and short answers to malformed requests. `handle` answers every well-formed request.
+ */
+export function createHttpServer(config: Config, log: Logger, handle: (req: http.IncomingMessage, res: http.ServerResponse) => void): http.Server {
   const server = http.createServer(
     {
       headersTimeout: config.headersTimeoutMs,
@@ -14,16 +17,16 @@ export function createHttpServer(deps: HttpDeps): http.Server {
       connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
       maxHeaderSize: 16 * 1024,
     },
-    (req, res) => handle(deps, req, res),
+    handle,
   );
   // Expect: 100-continue is answered by the route, after the key, the role and the size are checked.
-  server.on('checkContinue', (req, res) => handle(deps, req, res));
+  server.on('checkContinue', handle);
   // Idle sockets (including slow readers) go away; long-polls stay within this bound.
   server.setTimeout(config.replicationWaitMs + 30_000, (socket) => socket.destroy());
   // A connection that ends after an answer lingers, so the answer is not lost to a reset.
   server.on('connection', lingerOnClose);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    deps.log.debug('malformed request', { code: err.code });
+    log.debug('malformed request', { code: err.code });
     // Bytes after a `Connection: close` exchange are not a new request: the answer (sent or on
     // its way) is the last word, and what follows is dropped while the connection lingers.
     if (err.code === 'HPE_CLOSED_CONNECTION' || isLingering(socket)) return;

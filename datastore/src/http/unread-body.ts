@@ -11,6 +11,9 @@ import { LINGER_BYTES, skipLingering } from './lingering-close';
  */
 export const DISCARD_LIMIT_BYTES = LINGER_BYTES;
 
+/** Requests whose unread body has been dealt with already. */
+const decided = new WeakSet<IncomingMessage>();
+
 /** What happens to a body the handler does not read. */
 export type UnreadBodyPlan = 'none' | 'discard' | 'close';
 
@@ -44,6 +47,8 @@ export function unreadBodyPlan(req: IncomingMessage, consumed = 0): UnreadBodyPl
  */
 export function leaveBodyUnread(req: IncomingMessage, res: ServerResponse, consumed = 0): void {
   const plan = unreadBodyPlan(req, consumed);
+  if (plan === 'none' || decided.has(req)) return;
+  decided.add(req);
   if (plan === 'close') {
     res.setHeader('Connection', 'close');
     skipLingering(req.socket);

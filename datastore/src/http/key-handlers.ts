@@ -1,7 +1,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { checkKey } from '../keys';
 import { errText } from '../log';
-import { StoreUnavailableError } from '../store/log-store';
+import { StoreUnavailableError } from '../errors';
 import { readBody } from './body';
 import { notFoundPage, text, value } from './reply';
 import type { HttpDeps } from './routes';

@@ -1,8 +1,12 @@
 import * as path from 'node:path';
+import { StorageError } from '../errors';
 import { Logger } from '../log';
 import { StorageFs } from './file-system';
 import { DecodeLimits, TYPE_SEGMENT, encodeRecord } from './record';
 import { Segment, SegmentHeader, parseHeader, parseSegmentName, scanSegment, segmentName } from './segment';
+
+/** The header is the first record: reading this much of a segment is enough to find it. */
+export const HEADER_SCAN_BYTES = 1 << 20;
 
 /**
  * The segment files of one data directory: creating them (header first, durable before use),
@@ -64,7 +68,7 @@ export class SegmentFiles {
       const size = await file.size();
       let header: SegmentHeader | undefined;
       let headerBytes = 0;
-      await scanSegment(file, Math.min(size, 1 << 20), limits, (rec, off) => {
+      await scanSegment(file, Math.min(size, HEADER_SCAN_BYTES), limits, (rec, off) => {
         if (off === 0 && rec.type === TYPE_SEGMENT) {
           header = parseHeader(rec);
           headerBytes = rec.length;
@@ -153,7 +157,7 @@ export class SegmentFiles {
 
   pin(id: number): Segment {
     const seg = this.segs.get(id);
-    if (!seg) throw new Error('segment gone');
+    if (!seg) throw new StorageError('STORE_SEGMENT_GONE', 'segment gone');
     seg.pins++;
     return seg;
   }

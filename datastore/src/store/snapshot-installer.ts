@@ -1,3 +1,4 @@
+import { StorageError } from '../errors';
 import { IndexEntry } from './index-entry';
 import { DecodedRecord, TYPE_PUT, encodeRecord } from './record';
 import { Segment } from './segment';
@@ -22,7 +23,7 @@ export class SnapshotInstaller {
     const bufs: Buffer[] = [];
     let pos = this.segment.size;
     for (const r of records) {
-      if (r.type !== TYPE_PUT || r.seq > this.seq) throw new Error('bad snapshot record');
+      if (r.type !== TYPE_PUT || r.seq > this.seq) throw new StorageError('STORE_BAD_RECORD', 'bad snapshot record');
       const buf = encodeRecord(r.type, r.seq, r.key, r.value);
       const prev = this.entries.get(r.key);
       if (!prev || prev.seq < r.seq) {

@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ConfigError } from './errors';
 
 /** Log levels, lowest first. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -37,7 +38,7 @@ export interface Config {
   readonly replicationBatch: number;
 }
 
-export class ConfigError extends Error {}
+export { ConfigError } from './errors';
 
 type Env = Record<string, string | undefined>;
 

@@ -4,6 +4,13 @@ export interface MetricsSource {
   describeMetrics(m: MetricsText): void;
 }
 
+/** The exposition of every source, in order. */
+export function renderMetrics(sources: ReadonlyArray<MetricsSource | undefined>): string {
+  const m = new MetricsText();
+  for (const s of sources) s?.describeMetrics(m);
+  return m.toString();
+}
+
 /** Prometheus text exposition, written by hand (no runtime dependencies). */
 export class MetricsText {
   private lines: string[] = [];

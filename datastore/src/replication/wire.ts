@@ -1,3 +1,4 @@
+import { WireError } from '../errors';
 import { DecodeLimits, DecodedRecord, decodeRecord } from '../store/record';
 
 /**
@@ -12,7 +13,7 @@ export const CONTENT_TYPE = 'application/x-mehdb-records';
 /** Most bytes of records the leader puts in one changes response (at least one record). */
 export const MAX_BATCH_BYTES = 4 << 20;
 
-export class WireError extends Error {}
+export { WireError } from '../errors';
 
 /** Incremental parser for a record stream; throws WireError on anything damaged. */
 export class RecordStreamParser {

@@ -3,7 +3,7 @@ import { Logger, errText } from '../log';
 import { Histogram } from '../metrics';
 import { encodeRecord } from './record';
 import { Segment } from './segment';
-import { StoreStats } from './stats';
+import { StoreStats } from './store-types';
 
 /** How many group commits may be on their way to the disk at once. */
 export const MAX_IN_FLIGHT = 2;

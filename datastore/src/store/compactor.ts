@@ -3,7 +3,7 @@ import { IndexEntry } from './index-entry';
 import { KeyIndex } from './key-index';
 import { Segment } from './segment';
 import { SegmentFiles } from './segment-files';
-import { StoreStats } from './stats';
+import { StoreStats } from './store-types';
 
 /** Live records copied per read + write while compacting. */
 export const COMPACTION_CHUNK_BYTES = 1 << 20;

@@ -1,42 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { StoreUnavailableError } from '../errors';
-import { Logger } from '../log';
-import { ChangeFeed } from './change-feed';
+import { ChangeStream } from './change-stream';
 import { CommitHost, CommitPipeline, QueuedWrite } from './commit-pipeline';
 import { CompactionHost, Compactor } from './compactor';
-import { StorageFs } from './file-system';
 import { IndexEntry } from './index-entry';
 import { KeyIndex } from './key-index';
-import { RecentRecords } from './recent-records';
 import { DecodedRecord, TYPE_DEL, TYPE_PUT } from './record';
 import { recoverSegments } from './recovery';
 import { Segment } from './segment';
 import { SegmentFiles } from './segment-files';
 import { readRecords, readValue } from './segment-reads';
 import { SnapshotInstaller } from './snapshot-installer';
-import { StoreStats, newStoreStats } from './stats';
+import { StoreOptions, StoreStats, newStoreStats } from './store-types';
 import { ValueCache } from './value-cache';
 
 export type { IndexEntry } from './index-entry';
-export type { StoreStats } from './stats';
+export type { StoreOptions, StoreStats } from './store-types';
 export { SnapshotInstaller } from './snapshot-installer';
 export { StoreUnavailableError } from '../errors';
-
-/** How the store is opened: where, on what file layer, and its limits. */
-export interface StoreOptions {
-  dataDir: string;
-  fs: StorageFs;
-  log: Logger;
-  maxKeyBytes: number;
-  maxValueBytes: number;
-  cacheBytes: number;
-  segmentBytes: number;
-  compactRatio: number;
-  compactMinBytes: number;
-}
-
-/** The change feed is rebuilt once it holds this many entries more than twice the index size. */
-const FEED_SLACK_ENTRIES = 4096;
 
 /** Data-set ids are 16 random bytes, in hex. */
 const STORE_ID = /^[0-9a-f]{32}$/;
@@ -46,7 +27,7 @@ const STORE_ID = /^[0-9a-f]{32}$/;
  * key to the latest record, writes acknowledged only once durable, compaction of sealed segments.
  * It keeps the index, the sequence numbers and the change feed, and composes the parts:
  * SegmentFiles (files), CommitPipeline (group commit), Compactor, SnapshotInstaller (followers'
- * full resync), recoverSegments (start), ValueCache and RecentRecords (reads from memory).
+ * full resync), recoverSegments (start), ValueCache and ChangeStream (reads from memory).
  */
 export class LogStore {
   /** Counters, shared with the parts. */
@@ -56,10 +37,8 @@ export class LogStore {
   private readonly index: KeyIndex;
   private readonly pipeline: CommitPipeline;
   private readonly compactor: Compactor;
-  private readonly feed = new ChangeFeed();
+  private readonly changes: ChangeStream;
   private readonly cache: ValueCache;
-  /** Encoded records of the latest commits, so the change stream rarely reads the disk. */
-  private readonly recent = new RecentRecords();
   private storeIdValue = '';
   private horizonValue = 0;
   private committed = 0;
@@ -67,12 +46,12 @@ export class LogStore {
   private closing = false;
   /** Snapshots being served or installed: no compaction meanwhile. */
   private exclusive = 0;
-  private readonly commitWaiters = new Set<() => void>();
 
   private constructor(private readonly opts: StoreOptions) {
     this.cache = new ValueCache(opts.cacheBytes);
     this.files = new SegmentFiles(opts.fs, opts.dataDir, opts.log);
     this.index = new KeyIndex(this.files);
+    this.changes = new ChangeStream(this.index);
     this.pipeline = new CommitPipeline(opts.segmentBytes, this.stats, opts.log, this.commitHost());
     this.compactor = new Compactor(this.files, this.index, this.compactionHost(), opts, this.stats, opts.log);
   }
@@ -111,13 +90,7 @@ export class LogStore {
 
   /** Segment count and byte totals, for metrics. */
   info(): { segments: number; diskBytes: number; liveBytes: number; cacheBytes: number } {
-    let diskBytes = 0;
-    let liveBytes = 0;
-    for (const s of this.files.all()) {
-      diskBytes += s.size;
-      liveBytes += s.live + s.headerBytes;
-    }
-    return { segments: this.files.count, diskBytes, liveBytes, cacheBytes: this.cache.size };
+    return { ...this.files.usage(), cacheBytes: this.cache.size };
   }
 
   private async recover(): Promise<void> {
@@ -125,7 +98,7 @@ export class LogStore {
     this.storeIdValue = found.storeId || randomBytes(16).toString('hex');
     this.horizonValue = found.horizon;
     this.committed = this.lastAssigned = Math.max(this.horizonValue, this.index.maxSeq());
-    this.feed.reset(this.index.bySeq());
+    this.changes.reset();
     await this.pipeline.roll();
     // Segments that hold only a header carry nothing the new active segment's header does not.
     const active = this.pipeline.activeSegment;
@@ -171,43 +144,24 @@ export class LogStore {
 
   /** Encoded records for the change stream: from memory when recent, else from disk. */
   async recordsFor(entries: IndexEntry[]): Promise<Buffer[]> {
-    const out: Buffer[] = [];
-    for (const e of entries) {
-      const b = this.recent.get(e.seq);
-      if (!b) return this.readRecords(entries);
-      out.push(b);
-    }
-    return out;
+    return this.changes.cachedRecords(entries) ?? this.readRecords(entries);
   }
 
   /** Latest changes after `since`, in seq order; 'too-old' when the feed cannot answer. */
   changesSince(since: number, limit: number): IndexEntry[] | 'too-old' {
     if (since < this.horizonValue || since > this.committed) return 'too-old';
-    const out: IndexEntry[] = [];
-    for (const { key } of this.feed.since(since, limit, (k) => this.index.get(k)?.seq)) {
-      const e = this.index.get(key);
-      if (e && e.seq <= this.committed) out.push(e);
-    }
-    return out;
+    return this.changes.since(since, limit, this.committed);
   }
 
   /** Resolves once something after `since` is committed, after `timeoutMs`, or at close. */
   waitForCommit(since: number, timeoutMs: number): Promise<void> {
     if (this.committed > since || this.closing) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.commitWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.commitWaiters.add(done);
-    });
+    return this.changes.nextCommit(timeoutMs);
   }
 
   /** Wakes every long-poll now (used at shutdown). */
   wakeWaiters(): void {
-    for (const w of [...this.commitWaiters]) w();
+    this.changes.wakeAll();
   }
 
   /**
@@ -293,11 +247,10 @@ export class LogStore {
       // From here on the new content is what a restart would find: switch over in memory.
       this.index.replaceAll(inst.entries, seg);
       this.cache.clear();
-      this.recent.clear();
+      this.changes.reset();
       this.storeIdValue = inst.storeId;
       this.horizonValue = inst.seq;
       this.committed = this.lastAssigned = inst.seq;
-      this.feed.reset(this.index.bySeq());
       await this.pipeline.roll();
       await this.files.retire(old);
       this.stats.snapshotsInstalled++;
@@ -327,8 +280,7 @@ export class LogStore {
       applyCommitted: (seg, off, w) => this.applyCommitted(seg, off, w),
       committedUpTo: (seq) => {
         this.committed = seq;
-        if (this.feed.length > 2 * this.index.size + FEED_SLACK_ENTRIES) this.feed.reset(this.index.bySeq());
-        this.wakeWaiters();
+        this.changes.batchDone();
       },
       createSegment: () => this.files.create({ store: this.storeIdValue, horizon: this.horizonValue }, [], false),
       drained: () => this.compactor.maybeStart(),
@@ -344,8 +296,7 @@ export class LogStore {
       this.stats.deletesCommitted++;
       this.cache.delete(w.key);
     }
-    this.feed.push(w.seq, w.key);
-    this.recent.remember(w.seq, w.buf);
+    this.changes.add(w.seq, w.key, w.buf);
     return existed;
   }
 

@@ -3,7 +3,7 @@ import { KeyIndex } from './key-index';
 import { DecodeLimits, TYPE_DEL, TYPE_SEGMENT } from './record';
 import { scanSegment } from './segment';
 import { SegmentFiles } from './segment-files';
-import { StoreStats } from './stats';
+import { StoreStats } from './store-types';
 
 /** Longest key a record can hold: the key length field is 16 bits. */
 export const MAX_RECORD_KEY_BYTES = 0xffff;

@@ -39,6 +39,17 @@ export class SegmentFiles {
     this.segs.set(seg.id, seg);
   }
 
+  /** Segment count, bytes on disk, and bytes of live records (headers included). */
+  usage(): { segments: number; diskBytes: number; liveBytes: number } {
+    let diskBytes = 0;
+    let liveBytes = 0;
+    for (const s of this.segs.values()) {
+      diskBytes += s.size;
+      liveBytes += s.live + s.headerBytes;
+    }
+    return { segments: this.segs.size, diskBytes, liveBytes };
+  }
+
   private p(name: string): string {
     return path.join(this.dir, name);
   }

@@ -1,3 +1,19 @@
+import { Logger } from '../log';
+import { StorageFs } from './file-system';
+
+/** How the store is opened: where, on what file layer, and its limits. */
+export interface StoreOptions {
+  dataDir: string;
+  fs: StorageFs;
+  log: Logger;
+  maxKeyBytes: number;
+  maxValueBytes: number;
+  cacheBytes: number;
+  segmentBytes: number;
+  compactRatio: number;
+  compactMinBytes: number;
+}
+
 /** Counters of the storage engine, shared by the store and the parts it is made of. */
 export interface StoreStats {
   /** Puts made durable and visible. */

@@ -32,6 +32,7 @@ export abstract class MehdbError extends Error {
 
 /** A configuration variable is missing, malformed or out of range; the process exits with code 2. */
 export class ConfigError extends MehdbError {
+  /** Class name, for stack traces and logs. */
   override readonly name = 'ConfigError';
 
   constructor(message: string) {
@@ -44,6 +45,7 @@ export class ConfigError extends MehdbError {
  * closing, a commit failed, or replicated input is out of order or malformed. Answered with 503.
  */
 export class StoreUnavailableError extends MehdbError {
+  /** Class name, for stack traces and logs. */
   override readonly name = 'StoreUnavailableError';
 
   constructor(code: 'STORE_FAILED' | 'STORE_CLOSING' | 'STORE_WRITE_FAILED' | 'STORE_OUT_OF_ORDER' | 'STORE_BAD_RECORD' | 'STORE_BAD_STORE_ID', message: string) {
@@ -53,6 +55,7 @@ export class StoreUnavailableError extends MehdbError {
 
 /** The store's own files did not hold what the index says (short read, segment already gone). */
 export class StorageError extends MehdbError {
+  /** Class name, for stack traces and logs. */
   override readonly name = 'StorageError';
 
   constructor(code: 'STORE_SHORT_READ' | 'STORE_SEGMENT_GONE' | 'STORE_BAD_RECORD', message: string) {
@@ -62,6 +65,7 @@ export class StorageError extends MehdbError {
 
 /** A leader's response failed validation (status, headers, framing, checksums, order, keys). */
 export class WireError extends MehdbError {
+  /** Class name, for stack traces and logs. */
   override readonly name = 'WireError';
 
   constructor(message: string) {
@@ -71,6 +75,7 @@ export class WireError extends MehdbError {
 
 /** A replication request was abandoned: the follower is stopping, or the leader did not answer in time. */
 export class ReplicationError extends MehdbError {
+  /** Class name, for stack traces and logs. */
   override readonly name = 'ReplicationError';
 
   constructor(code: 'REPLICATION_STOPPED' | 'REPLICATION_TIMEOUT', message: string) {

@@ -48,8 +48,11 @@ function fmtLabels(labels: Record<string, string>): string {
 
 /** Fixed-bucket histogram (seconds). */
 export class Histogram {
+/** Observations per bucket (not cumulative), aligned with `bounds`. */
   readonly counts: number[];
+/** Number of observations. */
   count = 0;
+/** Sum of all observations. */
   sum = 0;
 
   constructor(readonly bounds: number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]) {

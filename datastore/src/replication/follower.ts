@@ -20,6 +20,7 @@ interface Response {
  * leader answers 409. Everything received is checked before it is applied.
  */
 export class Follower implements MetricsSource {
+/** Counters and the last leader contact, for metrics and logs. */
   readonly stats = { batches: 0, recordsApplied: 0, snapshots: 0, rejected: 0, errors: 0, leaderSeq: 0, lastContact: 0 };
   private caughtUp = false;
   private stopped = false;
@@ -39,7 +40,6 @@ export class Follower implements MetricsSource {
     this.limits = { maxKeyBytes: config.maxKeyBytes, maxValueBytes: config.maxValueBytes };
   }
 
-  /** True once the follower has been level with the leader at least once since start. */
   /** Replication metrics of this follower. */
   describeMetrics(m: MetricsText): void {
     const f = this.stats;
@@ -54,14 +54,17 @@ export class Follower implements MetricsSource {
         f.lastContact ? Math.round((Date.now() - f.lastContact) / 100) / 10 : -1);
   }
 
+  /** True once the follower has been level with the leader at least once since start. */
   get ready(): boolean {
     return this.caughtUp;
   }
 
+/** Starts pulling (after the server listens). */
   start(): void {
     this.loop = this.run();
   }
 
+/** Stops pulling: aborts the request in flight and waits for the loop to end. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.current?.destroy();

@@ -13,6 +13,7 @@ import { CONTENT_TYPE, HDR_SEQ, HDR_STORE, MAX_BATCH_BYTES } from './wire';
  * 409 on /changes means "too far behind or a different data set: take a snapshot".
  */
 export class LeaderFeed implements MetricsSource {
+/** Counters, for metrics. */
   readonly stats = { changeRequests: 0, snapshotsServed: 0, recordsSent: 0 };
   private stopping = false;
 
@@ -35,6 +36,7 @@ export class LeaderFeed implements MetricsSource {
     private readonly log: Logger,
   ) {}
 
+/** GET /replication/changes: validates the query, then answers (long-polling when nothing is new). */
   changes(res: ServerResponse, query: URLSearchParams): void {
     this.stats.changeRequests++;
     const since = intParam(query.get('since'));
@@ -93,6 +95,7 @@ export class LeaderFeed implements MetricsSource {
     res.end('snapshot required\n');
   }
 
+/** GET /replication/snapshot: streams every live record as of one seq, then the end mark. */
   snapshot(res: ServerResponse): void {
     this.stats.snapshotsServed++;
     const snap = this.store.beginSnapshot();

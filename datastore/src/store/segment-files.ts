@@ -23,18 +23,23 @@ export class SegmentFiles {
     private readonly log: Logger,
   ) {}
 
+/** A registered segment by id. */
   get(id: number): Segment | undefined {
     return this.segs.get(id);
   }
+/** Every registered segment, in registration order. */
   all(): Segment[] {
     return [...this.segs.values()];
   }
+/** Ids of every registered segment. */
   ids(): number[] {
     return [...this.segs.keys()];
   }
+/** Number of registered segments. */
   get count(): number {
     return this.segs.size;
   }
+/** Registers a segment found at start. */
   add(seg: Segment): void {
     this.segs.set(seg.id, seg);
   }
@@ -166,6 +171,7 @@ export class SegmentFiles {
     await this.fs.syncDir(this.dir);
   }
 
+/** Marks a segment as being read, so retiring it waits before closing the file. */
   pin(id: number): Segment {
     const seg = this.segs.get(id);
     if (!seg) throw new StorageError('STORE_SEGMENT_GONE', 'segment gone');
@@ -173,11 +179,13 @@ export class SegmentFiles {
     return seg;
   }
 
+/** Ends a read started with pin(); closes the file of a retired segment after its last reader. */
   unpin(seg: Segment): void {
     seg.pins--;
     if (seg.retired && seg.pins === 0) seg.file.close().catch(() => undefined);
   }
 
+/** Closes every file (shutdown). */
   async closeAll(): Promise<void> {
     for (const s of this.segs.values()) await s.file.close().catch(() => undefined);
     this.segs.clear();

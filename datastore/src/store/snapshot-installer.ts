@@ -8,6 +8,7 @@ import { Segment } from './segment';
  * LogStore.beginInstall. Nothing changes for readers until commit().
  */
 export class SnapshotInstaller {
+/** Index entries of the records written so far, by key. */
   readonly entries = new Map<string, IndexEntry>();
   private done = false;
 
@@ -36,12 +37,14 @@ export class SnapshotInstaller {
     this.segment.size = pos;
   }
 
+/** Makes the snapshot the store's whole content (atomically, crash-safe). Idempotent. */
   async commit(): Promise<void> {
     if (this.done) return;
     this.done = true;
     await this.finish(this, true);
   }
 
+/** Drops the snapshot; the store's content stays as it was. Idempotent. */
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;

@@ -4,7 +4,7 @@ import { Logger, errText } from '../log';
 import { LogStore } from '../store/log-store';
 import { deleteValue, getValue, putValue } from './key-handlers';
 import { methodNotAllowed, notFoundPage, text } from './reply';
-import { Handler, RouteSpec, Router } from './router';
+import { Handler, RouteMatch, RouteSpec, Router } from './router';
 import { leaveBodyUnread } from './unread-body';
 
 /** What the HTTP surface needs from the rest of the process. */
@@ -65,28 +65,34 @@ export function createRequestHandler(deps: HttpDeps, router = new Router(routeTa
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const match = router.match(path);
-    const counter = match ? match.route.counter : router.unmatched;
-    res.once('finish', () => counter.count(res.statusCode));
     if (debug) logWhenDone(deps.log, req, res, path);
     if (deps.shuttingDown()) res.setHeader('Connection', 'close');
-    if (!match) {
-      leaveBodyUnread(req, res);
-      return notFoundPage(res);
-    }
-    const method = match.route.methods.get(req.method ?? 'GET');
-    if (!method) {
-      leaveBodyUnread(req, res);
-      return methodNotAllowed(res, match.route.allow);
-    }
-    if (!method.readsBody) leaveBodyUnread(req, res);
-    try {
-      const pending = method.handler(req, res, match.param, q < 0 ? '' : url.slice(q + 1));
-      if (pending) pending.catch((err: unknown) => failed(deps.log, res, counter.label, err));
-    } catch (err) {
-      failed(deps.log, res, counter.label, err);
-    }
+    const match = router.match(path);
+    const counter = match ? match.route.counter : router.unmatched;
+    dispatch(deps, match, req, res, q < 0 ? '' : url.slice(q + 1));
+    // Most answers are sent before the handler returns: count them now, the rest when done.
+    if (res.headersSent) counter.count(res.statusCode);
+    else res.once('finish', () => counter.count(res.statusCode));
   };
+}
+
+function dispatch(deps: HttpDeps, match: RouteMatch | undefined, req: IncomingMessage, res: ServerResponse, query: string): void {
+  if (!match) {
+    leaveBodyUnread(req, res);
+    return notFoundPage(res);
+  }
+  const method = match.route.methods.get(req.method ?? 'GET');
+  if (!method) {
+    leaveBodyUnread(req, res);
+    return methodNotAllowed(res, match.route.allow);
+  }
+  if (!method.readsBody) leaveBodyUnread(req, res);
+  try {
+    const pending = method.handler(req, res, match.param, query);
+    if (pending) pending.catch((err: unknown) => failed(deps.log, res, match.route.counter.label, err));
+  } catch (err) {
+    failed(deps.log, res, match.route.counter.label, err);
+  }
 }
 
 function logWhenDone(log: Logger, req: IncomingMessage, res: ServerResponse, path: string): void {

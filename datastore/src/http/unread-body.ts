@@ -46,6 +46,7 @@ export function unreadBodyPlan(req: IncomingMessage, consumed = 0): UnreadBodyPl
  * `Connection: close` so the connection is closed at once after the answer (no lingering).
  */
 export function leaveBodyUnread(req: IncomingMessage, res: ServerResponse, consumed = 0): void {
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return; // the common case
   const plan = unreadBodyPlan(req, consumed);
   if (plan === 'none' || decided.has(req)) return;
   decided.add(req);

@@ -1,3 +1,5 @@
+// About 300 lines: this is the engine's whole public surface (reads, writes, change stream,
+// snapshots, shutdown); every method is short and delegates to the parts listed on LogStore.
 import { randomBytes } from 'node:crypto';
 import { StoreUnavailableError } from '../errors';
 import { ChangeStream } from './change-stream';

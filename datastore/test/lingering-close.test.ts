@@ -132,7 +132,18 @@ describe('refusals of requests whose body the server does not read', () => {
   it('Node.js clients sending a one-byte body without framing (GET, DELETE) get the answer, not HPE_CLOSED_CONNECTION', async (t) => {
     // Node sends such a body raw after `Connection: close`: the byte is not part of the request,
     // and the server must not answer it (with a 400 after the real answer) nor reset the connection.
-    const agent = new http.Agent({ keepAlive: false });
+    await unframedBodies(t, new http.Agent({ keepAlive: false }), [
+      ['GET', '/nope'],
+      ['DELETE', '/delete/absent'],
+    ]);
+  });
+
+  it('on a kept-alive connection, a stray byte after a request answered later does not overtake its answer', async (t) => {
+    // DELETE is answered after a store round trip; the stray byte is parsed (and fails) first.
+    await unframedBodies(t, new http.Agent({ keepAlive: true }), [['DELETE', '/delete/absent']]);
+  });
+
+  async function unframedBodies(t: { diagnostic(msg: string): void }, agent: http.Agent, routes: Array<[string, string]>): Promise<void> {
     const statuses = new Map<string, number>();
     const one = (method: string, path: string): Promise<string> =>
       new Promise((resolve) => {
@@ -145,7 +156,8 @@ describe('refusals of requests whose body the server does not read', () => {
         req.end();
       });
     for (let i = 0; i < 100; i++) {
-      const [method, path, want] = i % 2 === 0 ? ['GET', '/nope', '404'] : ['DELETE', '/delete/absent', '404'];
+      const [method, path] = routes[i % routes.length];
+      const want = '404';
       const got = await one(method, path);
       const k = `${method} ${path} -> ${got}${got === want ? '' : ' (WRONG)'}`;
       statuses.set(k, (statuses.get(k) ?? 0) + 1);
@@ -153,7 +165,7 @@ describe('refusals of requests whose body the server does not read', () => {
     agent.destroy();
     t.diagnostic(JSON.stringify(Object.fromEntries(statuses)));
     assert.deepEqual([...statuses.keys()].filter((k) => k.endsWith('(WRONG)')), []);
-  });
+  }
 
   it('a small refused body with Content-Length is drained: the connection stays usable', async () => {
     const sock = await connect(leader.opts.port);

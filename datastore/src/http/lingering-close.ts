@@ -1,3 +1,4 @@
+import { ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 
 /**
@@ -59,3 +60,18 @@ export function lingeringClose(socket: Socket): void {
   socket.end();
   socket.resume();
 }
+
+/**
+ * Ends the connection after `res`, the answer still being prepared for a request that was read
+ * whole, instead of answering what follows it: malformed bytes after a complete request must not
+ * get a `400` written ahead of the pending answer. The connection closes (lingering) once the
+ * answer is out.
+ */
+export function closeAfterAnswer(res: ServerResponse, socket: Socket): void {
+  if (closingAfterAnswer.has(socket)) return;
+  closingAfterAnswer.add(socket);
+  if (!res.headersSent) res.setHeader('Connection', 'close');
+  else res.once('finish', () => lingeringClose(socket));
+}
+
+const closingAfterAnswer = new WeakSet<Socket>();

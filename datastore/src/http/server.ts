@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import { Socket } from 'node:net';
 import { Config } from '../config';
 import { Logger } from '../log';
-import { isLingering, lingerOnClose } from './lingering-close';
+import { closeAfterAnswer, isLingering, lingerOnClose } from './lingering-close';
 
 /**
  * The HTTP server with its limits (header/request/keep-alive timeouts, header size), lingering
@@ -30,6 +30,10 @@ export function createHttpServer(config: Config, log: Logger, handle: (req: http
     // Bytes after a `Connection: close` exchange are not a new request: the answer (sent or on
     // its way) is the last word, and what follows is dropped while the connection lingers.
     if (err.code === 'HPE_CLOSED_CONNECTION' || isLingering(socket)) return;
+    // Bytes after a request that was read whole while its answer is still being prepared: the
+    // answer goes first, then the connection closes (a 400 now would overtake it).
+    const pending = pendingResponse(socket);
+    if (pending?.req.complete) return closeAfterAnswer(pending, socket);
     if (!socket.writable) return void socket.destroy();
     const status =
       err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
@@ -38,4 +42,13 @@ export function createHttpServer(config: Config, log: Logger, handle: (req: http
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
   return server;
+}
+
+/**
+ * The answer Node is still writing on this connection, if any. Node keeps it in the socket's
+ * `_httpMessage` (an internal field, stable since Node 0.x); reading it costs nothing per request.
+ */
+function pendingResponse(socket: Socket): http.ServerResponse | undefined {
+  const res = (socket as Socket & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+  return res && !res.writableFinished ? res : undefined;
 }

@@ -1,10 +1,13 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ConfigError } from './errors';
 
 /** Log levels, lowest first. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+/** A log level name. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Ordinal 0 leads; every other pod follows. */
 export type Role = 'leader' | 'follower';
 
 /** Everything the server needs, read once from the environment and validated. */
@@ -37,7 +40,7 @@ export interface Config {
   readonly replicationBatch: number;
 }
 
-export class ConfigError extends Error {}
+export { ConfigError } from './errors';
 
 type Env = Record<string, string | undefined>;
 
@@ -91,6 +94,22 @@ function validUrl(name: string, raw: string): string {
   return u.origin + u.pathname.replace(/\/+$/, '');
 }
 
+/** Where a follower finds its leader: MEHDB_LEADER_URL, upstream's MEHDB_LOCAL, or pod 0 of the StatefulSet. */
+function followerLeaderUrl(env: Env, statefulSet: string, service: string, namespace: string, port: number): string {
+  const explicit = env.MEHDB_LEADER_URL;
+  if (explicit) return validUrl('MEHDB_LEADER_URL', explicit);
+  if (env.MEHDB_LOCAL) return 'http://localhost:9999'; // upstream's local-testing switch
+  return `http://${statefulSet}-0.${service}.${namespace}.svc.cluster.local:${port}`;
+}
+
+function logLevel(env: Env): LogLevel {
+  const level = str(env, 'MEHDB_LOG_LEVEL', 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(`MEHDB_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  }
+  return level as LogLevel;
+}
+
 /** Reads and validates the configuration. Throws ConfigError with a readable message. */
 export function loadConfig(env: Env = process.env, hostname: string = os.hostname()): Config {
   const host = str(env, 'MEHDB_HOST', hostname).trim();
@@ -109,18 +128,8 @@ export function loadConfig(env: Env = process.env, hostname: string = os.hostnam
   const service = str(env, 'MEHDB_SERVICE', pod ? pod.statefulSet : 'mehdb');
   if (!DNS_LABEL.test(service)) throw new ConfigError(`MEHDB_SERVICE must be a DNS label, got ${JSON.stringify(service)}`);
 
-  let leaderUrl: string | undefined;
-  if (role === 'follower') {
-    const explicit = env.MEHDB_LEADER_URL;
-    if (explicit) leaderUrl = validUrl('MEHDB_LEADER_URL', explicit);
-    else if (env.MEHDB_LOCAL) leaderUrl = 'http://localhost:9999'; // upstream's local-testing switch
-    else leaderUrl = `http://${pod!.statefulSet}-0.${service}.${namespace}.svc.cluster.local:${port}`;
-  }
-
-  const level = str(env, 'MEHDB_LOG_LEVEL', 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-    throw new ConfigError(`MEHDB_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
-  }
+  const leaderUrl = role === 'follower' ? followerLeaderUrl(env, pod!.statefulSet, service, namespace, port) : undefined;
+  const level = logLevel(env);
 
   const headersTimeoutMs = int(env, 'MEHDB_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
   const requestTimeoutMs = int(env, 'MEHDB_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
@@ -138,7 +147,7 @@ export function loadConfig(env: Env = process.env, hostname: string = os.hostnam
     namespace,
     service,
     leaderUrl,
-    logLevel: level as LogLevel,
+    logLevel: level,
     maxKeyBytes: int(env, 'MEHDB_MAX_KEY_BYTES', 256, 1, 4096),
     maxValueBytes,
     cacheBytes: int(env, 'MEHDB_CACHE_BYTES', 64 * MiB, 0, 64 * 1024 * MiB),

@@ -5,12 +5,15 @@
  */
 const KEY = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
 
+/** True when the key has the accepted syntax (length not checked). */
 export function isValidKeySyntax(key: string): boolean {
   return KEY.test(key);
 }
 
+/** Outcome of checkKey: usable, malformed (404), or longer than the limit (413). */
 export type KeyCheck = 'ok' | 'bad' | 'too-long';
 
+/** Checks a key from a URL: syntax and length. */
 export function checkKey(key: string, maxKeyBytes: number): KeyCheck {
   if (key.length === 0) return 'bad';
   if (key.length > maxKeyBytes) return 'too-long'; // ASCII only, so length == bytes

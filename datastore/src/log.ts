@@ -1,5 +1,6 @@
 import { LOG_LEVELS, LogLevel } from './config';
 
+/** Extra fields of one log line. */
 export type Fields = Record<string, unknown>;
 
 /** Structured JSON logger: one object per line on stdout. */
@@ -11,6 +12,7 @@ export interface Logger {
   enabled(level: LogLevel): boolean;
 }
 
+/** A logger that writes lines at or above `level` to `out` (stdout by default). */
 export function createLogger(level: LogLevel, out: (line: string) => void = (l) => process.stdout.write(l)): Logger {
   const min = LOG_LEVELS.indexOf(level);
   const emit = (lvl: LogLevel, msg: string, fields?: Fields): void => {

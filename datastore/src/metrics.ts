@@ -1,7 +1,21 @@
+/** A component that reports its own metrics (names, types, help and current values). */
+export interface MetricsSource {
+  /** Appends this component's metrics to `m`. */
+  describeMetrics(m: MetricsText): void;
+}
+
+/** The exposition of every source, in order. */
+export function renderMetrics(sources: ReadonlyArray<MetricsSource | undefined>): string {
+  const m = new MetricsText();
+  for (const s of sources) s?.describeMetrics(m);
+  return m.toString();
+}
+
 /** Prometheus text exposition, written by hand (no runtime dependencies). */
 export class MetricsText {
   private lines: string[] = [];
 
+  /** One counter or gauge: a single value, or samples with labels. */
   metric(name: string, type: 'counter' | 'gauge', help: string, samples: Array<[Record<string, string>, number]> | number): this {
     this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     if (typeof samples === 'number') this.lines.push(`${name} ${samples}`);
@@ -9,6 +23,7 @@ export class MetricsText {
     return this;
   }
 
+  /** A histogram with cumulative buckets, sum and count. */
   histogram(name: string, help: string, h: Histogram): this {
     this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
     let cum = 0;
@@ -20,6 +35,7 @@ export class MetricsText {
     return this;
   }
 
+  /** The whole exposition. */
   toString(): string {
     return this.lines.join('\n') + '\n';
   }
@@ -32,14 +48,18 @@ function fmtLabels(labels: Record<string, string>): string {
 
 /** Fixed-bucket histogram (seconds). */
 export class Histogram {
+/** Observations per bucket (not cumulative), aligned with `bounds`. */
   readonly counts: number[];
+/** Number of observations. */
   count = 0;
+/** Sum of all observations. */
   sum = 0;
 
   constructor(readonly bounds: number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]) {
     this.counts = bounds.map(() => 0);
   }
 
+  /** Records one observation. */
   observe(v: number): void {
     this.count++;
     this.sum += v;

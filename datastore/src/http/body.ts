@@ -1,6 +1,7 @@
 import { IncomingMessage } from 'node:http';
 
-export type BodyResult = { ok: true; body: Buffer } | { ok: false; reason: 'too-large' | 'aborted' };
+/** A body read whole, or why not: `received` counts the bytes read before giving up. */
+export type BodyResult = { ok: true; body: Buffer } | { ok: false; reason: 'too-large'; received: number } | { ok: false; reason: 'aborted' };
 
 /** Reads the request body, giving up as soon as it exceeds `max` bytes. */
 export function readBody(req: IncomingMessage, max: number): Promise<BodyResult> {
@@ -18,7 +19,7 @@ export function readBody(req: IncomingMessage, max: number): Promise<BodyResult>
       size += chunk.length;
       if (size > max) {
         req.pause();
-        finish({ ok: false, reason: 'too-large' });
+        finish({ ok: false, reason: 'too-large', received: size });
         return;
       }
       chunks.push(chunk);

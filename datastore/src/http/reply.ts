@@ -17,19 +17,17 @@ export function text(res: ServerResponse, status: number, body: string, extra?: 
   res.end(body);
 }
 
+/** 404 with Go's body, as upstream. */
 export function notFoundPage(res: ServerResponse): void {
   text(res, 404, '404 page not found\n');
 }
 
+/** 405 with the methods the path answers to. */
 export function methodNotAllowed(res: ServerResponse, allow: string): void {
   text(res, 405, '405 method not allowed\n', { Allow: allow });
 }
 
-/** Refuses and closes the connection, so an unread body is not consumed. */
-export function refuseAndClose(res: ServerResponse, status: number, body: string): void {
-  text(res, status, body, { Connection: 'close' });
-}
-
+/** 200 with a stored value as raw bytes (never sniffed). */
 export function value(res: ServerResponse, buf: Buffer): void {
   res.writeHead(200, {
     'Content-Type': 'application/octet-stream',

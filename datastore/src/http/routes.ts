@@ -1,10 +1,11 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Config, Role } from '../config';
-import { checkKey } from '../keys';
 import { Logger, errText } from '../log';
-import { LogStore, StoreUnavailableError } from '../store/log-store';
-import { readBody } from './body';
-import { methodNotAllowed, notFoundPage, refuseAndClose, text, value } from './reply';
+import { LogStore } from '../store/log-store';
+import { deleteValue, getValue, putValue } from './key-handlers';
+import { methodNotAllowed, notFoundPage, text } from './reply';
+import { Handler, RouteMatch, RouteSpec, Router } from './router';
+import { leaveBodyUnread } from './unread-body';
 
 /** What the HTTP surface needs from the rest of the process. */
 export interface HttpDeps {
@@ -15,177 +16,91 @@ export interface HttpDeps {
   /** Follower: caught up with the leader at least once. Leader: always. */
   ready(): boolean;
   shuttingDown(): boolean;
-  /** Replication endpoints, served by the replication module. */
-  replicationChanges(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void;
-  replicationSnapshot(req: IncomingMessage, res: ServerResponse): void;
+  /** GET /replication/changes, served by the replication module. */
+  replicationChanges(res: ServerResponse, query: URLSearchParams): void;
+  /** GET /replication/snapshot, served by the replication module. */
+  replicationSnapshot(res: ServerResponse): void;
+  /** The /metrics page. */
   metricsText(): string;
-  readonly counters: HttpCounters;
 }
 
-/** Requests by route and status class, for /metrics. */
-export class HttpCounters {
-  readonly byRouteCode = new Map<string, number>();
-  count(route: string, status: number): void {
-    const k = `${route}|${status}`;
-    this.byRouteCode.set(k, (this.byRouteCode.get(k) ?? 0) + 1);
-  }
+const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
+
+/**
+ * The HTTP API as data: method, path pattern, metric label, whether the handler reads a body,
+ * and the handler. 404 and 405 (with `Allow`) follow from this table alone (see Router).
+ */
+export function routeTable(deps: HttpDeps): RouteSpec[] {
+  const { store } = deps;
+  const readOnly = (label: string, path: string, handler: Handler): RouteSpec[] => [
+    { method: 'GET', path, label, readsBody: false, handler },
+    { method: 'HEAD', path, label, readsBody: false, handler },
+  ];
+  return [
+    ...readOnly('get', '/get/:key', (req, res, key) => getValue(deps, key, req, res)),
+    { method: 'PUT', path: '/set/:key', label: 'set', readsBody: true, handler: (req, res, key) => putValue(deps, key, req, res) },
+    { method: 'DELETE', path: '/delete/:key', label: 'delete', readsBody: true, handler: (req, res, key) => deleteValue(deps, key, req, res) },
+    ...readOnly('keys', '/keys', (_req, res) => text(res, 200, JSON.stringify(store.keys()) + '\n', { 'Content-Type': 'application/json' })),
+    ...readOnly('status', '/status', (_req, res, _key, query) =>
+      new URLSearchParams(query).get('level') === 'full' ? text(res, 200, `${store.keyCount}\n`) : text(res, 200, deps.role),
+    ),
+    ...readOnly('healthz', '/healthz', (_req, res) => text(res, 200, 'ok\n')),
+    ...readOnly('readyz', '/readyz', (_req, res) => {
+      if (deps.shuttingDown()) return text(res, 503, 'shutting down\n');
+      return deps.ready() ? text(res, 200, 'ready\n') : text(res, 503, 'catching up\n');
+    }),
+    ...readOnly('metrics', '/metrics', (_req, res) => text(res, 200, deps.metricsText(), { 'Content-Type': PROMETHEUS_TEXT })),
+    { method: 'GET', path: '/replication/changes', label: 'replication', readsBody: false, handler: (_req, res, _key, query) => deps.replicationChanges(res, new URLSearchParams(query)) },
+    { method: 'GET', path: '/replication/snapshot', label: 'replication', readsBody: false, handler: (_req, res) => deps.replicationSnapshot(res) },
+  ];
 }
 
-function hasBody(req: IncomingMessage): boolean {
-  const len = req.headers['content-length'];
-  return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
+/**
+ * The request listener: looks the path up in the table, answers 404/405 itself, counts every
+ * answer under the route's label, and turns any failure into a short 500. Never throws.
+ */
+export function createRequestHandler(deps: HttpDeps, router = new Router(routeTable(deps))): (req: IncomingMessage, res: ServerResponse) => void {
+  const debug = deps.log.enabled('debug');
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (debug) logWhenDone(deps.log, req, res, path);
+    if (deps.shuttingDown()) res.setHeader('Connection', 'close');
+    const match = router.match(path);
+    const counter = match ? match.route.counter : router.unmatched;
+    dispatch(deps, match, req, res, q < 0 ? '' : url.slice(q + 1));
+    // Most answers are sent before the handler returns: count them now, the rest when done.
+    if (res.headersSent) counter.count(res.statusCode);
+    else res.once('finish', () => counter.count(res.statusCode));
+  };
 }
 
-/** Routes one request. Never throws; every failure becomes a short 4xx/5xx. */
-export function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): void {
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  const query = q < 0 ? '' : url.slice(q + 1);
-  const method = req.method ?? 'GET';
-  let route = 'other';
-  if (deps.log.enabled('debug')) {
-    const started = Date.now();
-    res.on('finish', () => deps.log.debug('request', { method, path: path.slice(0, 300), status: res.statusCode, ms: Date.now() - started }));
-  }
-  res.on('finish', () => deps.counters.count(route, res.statusCode));
-  if (deps.shuttingDown()) res.setHeader('Connection', 'close');
-
-  try {
-    if (path.startsWith('/get/')) {
-      route = 'get';
-      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-      return getValue(deps, path.slice(5), res);
-    }
-    if (path.startsWith('/set/')) {
-      route = 'set';
-      if (method !== 'PUT') return methodNotAllowed(res, 'PUT');
-      return void putValue(deps, path.slice(5), path, req, res).catch((err) => failed(deps, res, route, err));
-    }
-    if (path.startsWith('/delete/')) {
-      route = 'delete';
-      if (method !== 'DELETE') return methodNotAllowed(res, 'DELETE');
-      return void deleteValue(deps, path.slice(8), path, req, res).catch((err) => failed(deps, res, route, err));
-    }
-    switch (path) {
-      case '/keys':
-        route = 'keys';
-        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-        return text(res, 200, JSON.stringify(deps.store.keys()) + '\n', { 'Content-Type': 'application/json' });
-      case '/status': {
-        route = 'status';
-        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-        if (new URLSearchParams(query).get('level') === 'full') return text(res, 200, `${deps.store.keyCount}\n`);
-        return text(res, 200, deps.role);
-      }
-      case '/healthz':
-        route = 'healthz';
-        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-        return text(res, 200, 'ok\n');
-      case '/readyz':
-        route = 'readyz';
-        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-        if (deps.shuttingDown()) return text(res, 503, 'shutting down\n');
-        return deps.ready() ? text(res, 200, 'ready\n') : text(res, 503, 'catching up\n');
-      case '/metrics':
-        route = 'metrics';
-        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-        return text(res, 200, deps.metricsText(), { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-      case '/replication/changes':
-        route = 'replication';
-        if (method !== 'GET') return methodNotAllowed(res, 'GET');
-        return deps.replicationChanges(req, res, new URLSearchParams(query));
-      case '/replication/snapshot':
-        route = 'replication';
-        if (method !== 'GET') return methodNotAllowed(res, 'GET');
-        return deps.replicationSnapshot(req, res);
-    }
+function dispatch(deps: HttpDeps, match: RouteMatch | undefined, req: IncomingMessage, res: ServerResponse, query: string): void {
+  if (!match) {
+    leaveBodyUnread(req, res);
     return notFoundPage(res);
+  }
+  const method = match.route.methods.get(req.method ?? 'GET');
+  if (!method) {
+    leaveBodyUnread(req, res);
+    return methodNotAllowed(res, match.route.allow);
+  }
+  if (!method.readsBody) leaveBodyUnread(req, res);
+  try {
+    const pending = method.handler(req, res, match.param, query);
+    if (pending) pending.catch((err: unknown) => failed(deps.log, res, match.route.counter.label, err));
   } catch (err) {
-    return failed(deps, res, route, err);
+    failed(deps.log, res, match.route.counter.label, err);
   }
 }
 
-function failed(deps: HttpDeps, res: ServerResponse, route: string, err: unknown): void {
-  deps.log.error('request failed', { route, error: errText(err) });
+function logWhenDone(log: Logger, req: IncomingMessage, res: ServerResponse, path: string): void {
+  const started = Date.now();
+  res.on('finish', () => log.debug('request', { method: req.method, path: path.slice(0, 300), status: res.statusCode, ms: Date.now() - started }));
+}
+
+function failed(log: Logger, res: ServerResponse, route: string, err: unknown): void {
+  log.error('request failed', { route, error: errText(err) });
   text(res, 500, 'internal error\n');
-}
-
-/** 'ok' or the reply has been sent. */
-function keyOrReply(deps: HttpDeps, key: string, res: ServerResponse, req?: IncomingMessage): boolean {
-  const c = checkKey(key, deps.config.maxKeyBytes);
-  if (c === 'ok') return true;
-  const closing = req !== undefined && hasBody(req);
-  if (c === 'too-long') {
-    if (closing) refuseAndClose(res, 413, 'key too long\n');
-    else text(res, 413, 'key too long\n');
-  } else if (closing) refuseAndClose(res, 404, '404 page not found\n');
-  else notFoundPage(res);
-  return false;
-}
-
-function getValue(deps: HttpDeps, key: string, res: ServerResponse): void {
-  if (!keyOrReply(deps, key, res)) return;
-  const v = deps.store.get(key);
-  if (v === undefined) return text(res, 404, '\n');
-  if (Buffer.isBuffer(v)) return value(res, v);
-  v.then(
-    (buf) => (buf === undefined ? text(res, 404, '\n') : value(res, buf)),
-    (err) => {
-      deps.log.error('read failed', { error: errText(err) });
-      text(res, 500, 'read failed\n');
-    },
-  );
-}
-
-function continueIfAsked(req: IncomingMessage, res: ServerResponse): void {
-  if (String(req.headers.expect).toLowerCase() === '100-continue') res.writeContinue();
-}
-
-function redirectToLeader(deps: HttpDeps, path: string, req: IncomingMessage, res: ServerResponse): void {
-  // The body is not read: close the connection if one was sent, the client re-sends it.
-  const extra: Record<string, string> = { Location: deps.config.leaderUrl + path };
-  if (hasBody(req)) extra.Connection = 'close';
-  res.writeHead(307, { ...extra, 'Content-Length': 0 });
-  res.end();
-}
-
-async function putValue(deps: HttpDeps, key: string, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (!keyOrReply(deps, key, res, req)) return;
-  if (deps.role === 'follower') return redirectToLeader(deps, path, req, res);
-  const max = deps.config.maxValueBytes;
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > max) return refuseAndClose(res, 413, 'value too large\n');
-  continueIfAsked(req, res);
-  const body = await readBody(req, max);
-  if (!body.ok) {
-    if (body.reason === 'too-large') refuseAndClose(res, 413, 'value too large\n');
-    return; // aborted: nobody is listening
-  }
-  try {
-    await deps.store.put(key, body.body);
-  } catch (err) {
-    if (!(err instanceof StoreUnavailableError)) deps.log.error('write failed', { error: errText(err) });
-    return text(res, 503, 'write failed\n');
-  }
-  text(res, 200, 'WRITE completed');
-}
-
-async function deleteValue(deps: HttpDeps, key: string, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (!keyOrReply(deps, key, res, req)) return;
-  if (deps.role === 'follower') return redirectToLeader(deps, path, req, res);
-  if (hasBody(req)) {
-    continueIfAsked(req, res);
-    const body = await readBody(req, 0);
-    if (!body.ok) return body.reason === 'too-large' ? refuseAndClose(res, 413, 'no body expected\n') : undefined;
-  }
-  let existed: boolean;
-  try {
-    existed = await deps.store.delete(key);
-  } catch (err) {
-    if (!(err instanceof StoreUnavailableError)) deps.log.error('delete failed', { error: errText(err) });
-    return text(res, 503, 'delete failed\n');
-  }
-  if (!existed) return text(res, 404, '\n');
-  text(res, 200, 'DELETE completed');
 }

@@ -1,7 +1,9 @@
 import * as http from 'node:http';
 import { Config } from '../config';
+import { ReplicationError } from '../errors';
 import { isValidKeySyntax } from '../keys';
 import { Logger, errText } from '../log';
+import { MetricsSource, MetricsText } from '../metrics';
 import { LogStore } from '../store/log-store';
 import { DecodeLimits, DecodedRecord, TYPE_DEL, TYPE_PUT, TYPE_SEGMENT } from '../store/record';
 import { HDR_SEQ, HDR_STORE, MAX_BATCH_BYTES, RecordStreamParser, WireError, parseSeqHeader, parseStoreHeader } from './wire';
@@ -17,7 +19,8 @@ interface Response {
  * (which is durable in the store, so a restart resumes where it stopped), full snapshot when the
  * leader answers 409. Everything received is checked before it is applied.
  */
-export class Follower {
+export class Follower implements MetricsSource {
+/** Counters and the last leader contact, for metrics and logs. */
   readonly stats = { batches: 0, recordsApplied: 0, snapshots: 0, rejected: 0, errors: 0, leaderSeq: 0, lastContact: 0 };
   private caughtUp = false;
   private stopped = false;
@@ -37,15 +40,31 @@ export class Follower {
     this.limits = { maxKeyBytes: config.maxKeyBytes, maxValueBytes: config.maxValueBytes };
   }
 
+  /** Replication metrics of this follower. */
+  describeMetrics(m: MetricsText): void {
+    const f = this.stats;
+    m.metric('mehdb_replication_leader_seq', 'gauge', 'Leader seq last seen.', f.leaderSeq)
+      .metric('mehdb_replication_lag_records', 'gauge', 'Leader seq minus applied seq.', Math.max(0, f.leaderSeq - this.store.committedSeq))
+      .metric('mehdb_replication_records_applied_total', 'counter', 'Records applied from the leader.', f.recordsApplied)
+      .metric('mehdb_replication_snapshots_installed_total', 'counter', 'Snapshots installed.', f.snapshots)
+      .metric('mehdb_replication_errors_total', 'counter', 'Failed pulls.', f.errors)
+      .metric('mehdb_replication_rejected_total', 'counter', 'Responses rejected by validation.', f.rejected)
+      .metric('mehdb_replication_ready', 'gauge', '1 once caught up with the leader.', this.ready ? 1 : 0)
+      .metric('mehdb_replication_last_contact_seconds', 'gauge', 'Seconds since the leader last answered; a long-poll answers at least every MEHDB_REPLICATION_WAIT_MS (-1: never).',
+        f.lastContact ? Math.round((Date.now() - f.lastContact) / 100) / 10 : -1);
+  }
+
   /** True once the follower has been level with the leader at least once since start. */
   get ready(): boolean {
     return this.caughtUp;
   }
 
+/** Starts pulling (after the server listens). */
   start(): void {
     this.loop = this.run();
   }
 
+/** Stops pulling: aborts the request in flight and waits for the loop to end. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.current?.destroy();
@@ -188,12 +207,12 @@ export class Follower {
 
   private get(url: string, timeoutMs: number): Promise<Response> {
     return new Promise((resolve, reject) => {
-      if (this.stopped) return reject(new Error('stopped'));
+      if (this.stopped) return reject(new ReplicationError('REPLICATION_STOPPED', 'stopped'));
       const req = http.get(url, { agent: this.agent, timeout: timeoutMs }, (res) => {
         resolve({ status: res.statusCode ?? 0, headers: res.headers, stream: res });
       });
       this.current = req;
-      req.on('timeout', () => req.destroy(new Error('replication request timed out')));
+      req.on('timeout', () => req.destroy(new ReplicationError('REPLICATION_TIMEOUT', 'replication request timed out')));
       req.on('error', reject);
     });
   }

@@ -1,6 +1,7 @@
 import { ServerResponse } from 'node:http';
 import { Config } from '../config';
 import { Logger, errText } from '../log';
+import { MetricsSource, MetricsText } from '../metrics';
 import { IndexEntry, LogStore } from '../store/log-store';
 import { TYPE_SEGMENT, encodeRecord } from '../store/record';
 import { CONTENT_TYPE, HDR_SEQ, HDR_STORE, MAX_BATCH_BYTES } from './wire';
@@ -11,9 +12,17 @@ import { CONTENT_TYPE, HDR_SEQ, HDR_STORE, MAX_BATCH_BYTES } from './wire';
  *   GET /replication/snapshot                                    every live key, then an end mark
  * 409 on /changes means "too far behind or a different data set: take a snapshot".
  */
-export class LeaderFeed {
+export class LeaderFeed implements MetricsSource {
+/** Counters, for metrics. */
   readonly stats = { changeRequests: 0, snapshotsServed: 0, recordsSent: 0 };
   private stopping = false;
+
+  /** Change-stream metrics (served on followers too). */
+  describeMetrics(m: MetricsText): void {
+    m.metric('mehdb_replication_requests_total', 'counter', 'Change-stream requests served.', this.stats.changeRequests)
+      .metric('mehdb_replication_records_sent_total', 'counter', 'Records sent to followers.', this.stats.recordsSent)
+      .metric('mehdb_replication_snapshots_served_total', 'counter', 'Snapshots served.', this.stats.snapshotsServed);
+  }
 
   /** From now on long-polls answer at once (shutdown). */
   stop(): void {
@@ -27,6 +36,7 @@ export class LeaderFeed {
     private readonly log: Logger,
   ) {}
 
+/** GET /replication/changes: validates the query, then answers (long-polling when nothing is new). */
   changes(res: ServerResponse, query: URLSearchParams): void {
     this.stats.changeRequests++;
     const since = intParam(query.get('since'));
@@ -85,6 +95,7 @@ export class LeaderFeed {
     res.end('snapshot required\n');
   }
 
+/** GET /replication/snapshot: streams every live record as of one seq, then the end mark. */
   snapshot(res: ServerResponse): void {
     this.stats.snapshotsServed++;
     const snap = this.store.beginSnapshot();

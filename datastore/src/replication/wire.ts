@@ -1,3 +1,4 @@
+import { WireError } from '../errors';
 import { DecodeLimits, DecodedRecord, decodeRecord } from '../store/record';
 
 /**
@@ -6,13 +7,15 @@ import { DecodeLimits, DecodedRecord, decodeRecord } from '../store/record';
  * {"end":true,"count":N}, so a cut-off stream is never mistaken for a complete one.
  */
 export const HDR_STORE = 'x-mehdb-store';
+/** Response header: the leader's committed seq. */
 export const HDR_SEQ = 'x-mehdb-seq';
+/** Content type of record streams. */
 export const CONTENT_TYPE = 'application/x-mehdb-records';
 
 /** Most bytes of records the leader puts in one changes response (at least one record). */
 export const MAX_BATCH_BYTES = 4 << 20;
 
-export class WireError extends Error {}
+export { WireError } from '../errors';
 
 /** Incremental parser for a record stream; throws WireError on anything damaged. */
 export class RecordStreamParser {
@@ -20,6 +23,7 @@ export class RecordStreamParser {
 
   constructor(private readonly limits: DecodeLimits) {}
 
+/** Adds bytes; returns the whole records now available (copied out of the network buffers). */
   push(chunk: Buffer): DecodedRecord[] {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     const out: DecodedRecord[] = [];
@@ -44,12 +48,14 @@ export class RecordStreamParser {
   }
 }
 
+/** A seq header value, or undefined when it is not a safe non-negative integer. */
 export function parseSeqHeader(v: string | string[] | undefined): number | undefined {
   if (typeof v !== 'string' || !/^[0-9]{1,16}$/.test(v)) return undefined;
   const n = Number(v);
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
+/** A store-id header value, or undefined when it is not 32 hex digits. */
 export function parseStoreHeader(v: string | string[] | undefined): string | undefined {
   return typeof v === 'string' && /^[0-9a-f]{32}$/.test(v) ? v : undefined;
 }

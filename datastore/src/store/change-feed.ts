@@ -7,11 +7,13 @@ export class ChangeFeed {
   private seqs: number[] = [];
   private keys: string[] = [];
 
+/** Appends a change; seqs must be pushed in increasing order. */
   push(seq: number, key: string): void {
     this.seqs.push(seq);
     this.keys.push(key);
   }
 
+/** Entries held, superseded ones included. */
   get length(): number {
     return this.seqs.length;
   }

@@ -22,8 +22,10 @@ export interface StorageFile {
   close(): Promise<void>;
 }
 
+/** How a file is opened: create (new, must not exist), readwrite (existing), read. */
 export type OpenMode = 'create' | 'readwrite' | 'read';
 
+/** The only file access of the engine, so tests can inject faults beneath it. */
 export interface StorageFs {
   mkdirp(dir: string): Promise<void>;
   list(dir: string): Promise<string[]>;

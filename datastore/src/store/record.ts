@@ -12,10 +12,14 @@ import { crc32 } from 'node:zlib';
  *  20  key bytes (ASCII), then value bytes
  */
 export const RECORD_HEADER = 20;
+/** Record type: a key's new value. */
 export const TYPE_PUT = 1;
+/** Record type: a key's deletion (tombstone, empty value). */
 export const TYPE_DEL = 2;
+/** Record type: segment header (first record) or snapshot end mark. */
 export const TYPE_SEGMENT = 16;
 
+/** A record read from a buffer. */
 export interface DecodedRecord {
   type: number;
   seq: number;
@@ -26,6 +30,7 @@ export interface DecodedRecord {
   length: number;
 }
 
+/** Encodes one record with its checksum. */
 export function encodeRecord(type: number, seq: number, key: string, value: Buffer | undefined): Buffer {
   const keyLen = Buffer.byteLength(key, 'latin1');
   const valLen = value ? value.length : 0;
@@ -41,11 +46,13 @@ export function encodeRecord(type: number, seq: number, key: string, value: Buff
   return buf;
 }
 
+/** A decoded record, or why not: 'short' (need more bytes) or 'corrupt'. */
 export type DecodeResult =
   | { ok: true; record: DecodedRecord }
   | { ok: false; reason: 'short'; need: number }
   | { ok: false; reason: 'corrupt' };
 
+/** Largest key and value a decoder accepts; larger ones count as corrupt. */
 export interface DecodeLimits {
   maxKeyBytes: number;
   maxValueBytes: number;

@@ -1,8 +1,12 @@
 import * as path from 'node:path';
+import { StorageError } from '../errors';
 import { Logger } from '../log';
 import { StorageFs } from './file-system';
 import { DecodeLimits, TYPE_SEGMENT, encodeRecord } from './record';
 import { Segment, SegmentHeader, parseHeader, parseSegmentName, scanSegment, segmentName } from './segment';
+
+/** The header is the first record: reading this much of a segment is enough to find it. */
+export const HEADER_SCAN_BYTES = 1 << 20;
 
 /**
  * The segment files of one data directory: creating them (header first, durable before use),
@@ -19,20 +23,36 @@ export class SegmentFiles {
     private readonly log: Logger,
   ) {}
 
+/** A registered segment by id. */
   get(id: number): Segment | undefined {
     return this.segs.get(id);
   }
+/** Every registered segment, in registration order. */
   all(): Segment[] {
     return [...this.segs.values()];
   }
+/** Ids of every registered segment. */
   ids(): number[] {
     return [...this.segs.keys()];
   }
+/** Number of registered segments. */
   get count(): number {
     return this.segs.size;
   }
+/** Registers a segment found at start. */
   add(seg: Segment): void {
     this.segs.set(seg.id, seg);
+  }
+
+  /** Segment count, bytes on disk, and bytes of live records (headers included). */
+  usage(): { segments: number; diskBytes: number; liveBytes: number } {
+    let diskBytes = 0;
+    let liveBytes = 0;
+    for (const s of this.segs.values()) {
+      diskBytes += s.size;
+      liveBytes += s.live + s.headerBytes;
+    }
+    return { segments: this.segs.size, diskBytes, liveBytes };
   }
 
   private p(name: string): string {
@@ -64,7 +84,7 @@ export class SegmentFiles {
       const size = await file.size();
       let header: SegmentHeader | undefined;
       let headerBytes = 0;
-      await scanSegment(file, Math.min(size, 1 << 20), limits, (rec, off) => {
+      await scanSegment(file, Math.min(size, HEADER_SCAN_BYTES), limits, (rec, off) => {
         if (off === 0 && rec.type === TYPE_SEGMENT) {
           header = parseHeader(rec);
           headerBytes = rec.length;
@@ -151,18 +171,21 @@ export class SegmentFiles {
     await this.fs.syncDir(this.dir);
   }
 
+/** Marks a segment as being read, so retiring it waits before closing the file. */
   pin(id: number): Segment {
     const seg = this.segs.get(id);
-    if (!seg) throw new Error('segment gone');
+    if (!seg) throw new StorageError('STORE_SEGMENT_GONE', 'segment gone');
     seg.pins++;
     return seg;
   }
 
+/** Ends a read started with pin(); closes the file of a retired segment after its last reader. */
   unpin(seg: Segment): void {
     seg.pins--;
     if (seg.retired && seg.pins === 0) seg.file.close().catch(() => undefined);
   }
 
+/** Closes every file (shutdown). */
   async closeAll(): Promise<void> {
     for (const s of this.segs.values()) await s.file.close().catch(() => undefined);
     this.segs.clear();

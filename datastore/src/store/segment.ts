@@ -30,15 +30,18 @@ export interface SegmentHeader {
 
 const NAME = /^([0-9]{10})\.seg$/;
 
+/** File name of segment `id`: ten digits and `.seg`. */
 export function segmentName(id: number): string {
   return `${String(id).padStart(10, '0')}.seg`;
 }
 
+/** The id in a segment file name, or undefined for any other name. */
 export function parseSegmentName(name: string): number | undefined {
   const m = NAME.exec(name);
   return m ? Number(m[1]) : undefined;
 }
 
+/** The header in a segment's first record, or undefined when it is not a valid one. */
 export function parseHeader(rec: DecodedRecord): SegmentHeader | undefined {
   try {
     const h = JSON.parse(rec.value.toString('utf8')) as SegmentHeader;

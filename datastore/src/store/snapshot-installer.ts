@@ -1,3 +1,4 @@
+import { StorageError } from '../errors';
 import { IndexEntry } from './index-entry';
 import { DecodedRecord, TYPE_PUT, encodeRecord } from './record';
 import { Segment } from './segment';
@@ -7,6 +8,7 @@ import { Segment } from './segment';
  * LogStore.beginInstall. Nothing changes for readers until commit().
  */
 export class SnapshotInstaller {
+/** Index entries of the records written so far, by key. */
   readonly entries = new Map<string, IndexEntry>();
   private done = false;
 
@@ -22,7 +24,7 @@ export class SnapshotInstaller {
     const bufs: Buffer[] = [];
     let pos = this.segment.size;
     for (const r of records) {
-      if (r.type !== TYPE_PUT || r.seq > this.seq) throw new Error('bad snapshot record');
+      if (r.type !== TYPE_PUT || r.seq > this.seq) throw new StorageError('STORE_BAD_RECORD', 'bad snapshot record');
       const buf = encodeRecord(r.type, r.seq, r.key, r.value);
       const prev = this.entries.get(r.key);
       if (!prev || prev.seq < r.seq) {
@@ -35,12 +37,14 @@ export class SnapshotInstaller {
     this.segment.size = pos;
   }
 
+/** Makes the snapshot the store's whole content (atomically, crash-safe). Idempotent. */
   async commit(): Promise<void> {
     if (this.done) return;
     this.done = true;
     await this.finish(this, true);
   }
 
+/** Drops the snapshot; the store's content stays as it was. Idempotent. */
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;

@@ -9,6 +9,7 @@ export class ValueCache {
     this.maxItem = Math.floor(capacity / 8);
   }
 
+/** The cached value (marked recently used), or undefined. */
   get(key: string): Buffer | undefined {
     const v = this.map.get(key);
     if (v !== undefined) {
@@ -18,6 +19,7 @@ export class ValueCache {
     return v;
   }
 
+/** Caches a value (unless larger than an eighth of the capacity), evicting the least recently used. */
   set(key: string, value: Buffer): void {
     this.delete(key);
     if (value.length > this.maxItem) return;
@@ -30,6 +32,7 @@ export class ValueCache {
     }
   }
 
+/** Forgets a key. */
   delete(key: string): void {
     const v = this.map.get(key);
     if (v === undefined) return;
@@ -37,11 +40,13 @@ export class ValueCache {
     this.bytes -= v.length + key.length;
   }
 
+/** Forgets everything. */
   clear(): void {
     this.map.clear();
     this.bytes = 0;
   }
 
+/** Bytes held (values and keys). */
   get size(): number {
     return this.bytes;
   }

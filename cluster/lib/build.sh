@@ -128,6 +128,7 @@ build_nfs_provisioner() {
         sed 's/^/!!!!   /' "$dir/build.log" >&2
         log "!!!! FALLING BACK TO THE STAND-IN PROVISIONER (cluster/provisioner): volumes are made"
         log "!!!! and bound, but no NFS server runs and nothing is exported over NFS."
+        build_module "$CLUSTER_DIR/provisioner" provisioner "$PROVLIB_VERSION" "" ./cmd/nfs-provisioner
         NFS_PROVISIONER_BIN=$BIN_provisioner/nfs-provisioner NFS_PROVISIONER_KIND=stand-in
         return 0
       fi
@@ -158,6 +159,5 @@ build_all() {
     github.com/containerd/containerd/v2/cmd/ctr \
     github.com/coredns/coredns
   build_module "$CLUSTER_DIR/pause" pause v1 "" .
-  build_module "$CLUSTER_DIR/provisioner" provisioner "$PROVLIB_VERSION" "" ./cmd/nfs-provisioner
   build_nfs_provisioner
 }

@@ -62,7 +62,7 @@ cluster_up() {
   build_all
   log "build phase: $(( $(date +%s) - t ))s (NFS provisioner: $NFS_PROVISIONER_KIND)"
   mkdir -p "$STATE/logs"
-  declare -p BIN_k8s BIN_kwok BIN_node BIN_pause BIN_provisioner >"$STATE/bins"
+  declare -p BIN_k8s BIN_kwok BIN_node BIN_pause >"$STATE/bins"
   step "images"
   prepare_images
   step "start (state folder $STATE)"

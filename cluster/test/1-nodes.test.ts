@@ -22,6 +22,7 @@ test('three real worker nodes are Ready on containerd, each with its own address
     addresses.add(node.status!.addresses!.find((a) => a.type === 'InternalIP')!.address);
   }
   assert.equal(addresses.size, 3, 'distinct node addresses');
+  console.log(await kubectl('get', 'nodes', '-o', 'wide'));
 });
 
 test('the control-plane node master is simulated by kwok, tainted and labelled as kubeadm does', async () => {

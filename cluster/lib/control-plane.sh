@@ -69,6 +69,11 @@ start_kwok() {
               "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", "type": "kwok"}},
  "spec": {"taints": [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]}}
 EOF
+  # What a control-plane node offers, ephemeral storage included (kwok's default lists none, and
+  # the provisioner's pod requests some); kwok keeps a capacity that is already set.
+  local offer='{"cpu": "8", "memory": "32Gi", "pods": "110", "ephemeral-storage": "100Gi"}'
+  kubectl patch node master --subresource=status --type=merge \
+    -p "{\"status\": {\"capacity\": $offer, \"allocatable\": $offer}}" >/dev/null
   wait_for 60 "node master" node_ready master || { assert_alive kwok; die "node master not Ready after 60s"; }
 }
 

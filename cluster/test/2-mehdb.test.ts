@@ -10,7 +10,7 @@ import { Resolver } from 'node:dns/promises';
 import { before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import {
-  DNS_ADDR, MANIFESTS, NFS_ADDR, PROVISIONER_KIND, STATE, containerPid, core, figure, kubectl,
+  DNS_ADDR, MANIFESTS, NFS_ADDR, PROVISIONER_KIND, STATE, apps, containerPid, core, figure, kubectl,
   procFile, run, waitFor,
 } from './harness';
 import { caughtUp, get, keys, put, readyPod, writeKeys } from './mehdb-api';
@@ -49,6 +49,16 @@ test('the pods run the image dist/ pins, by digest (pulled from the cluster\'s r
       assert.ok(events.items.some((e) => /Successfully pulled image/.test(e.message ?? '')), 'kubelet pulled the image');
     }
   }
+});
+
+test('the provisioner Deployment is Available, its pod placed on the tainted control-plane node (simulated)', async () => {
+  const deployment = await waitFor('the nfs-provisioner Deployment Available', 60_000, async () => {
+    const d = await apps.readNamespacedDeployment({ namespace: NS, name: 'nfs-provisioner' });
+    return d.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') ? d : undefined;
+  });
+  const selector = Object.entries(deployment.spec!.selector.matchLabels!).map(([k, v]) => `${k}=${v}`).join(',');
+  const pods = (await core.listNamespacedPod({ namespace: NS, labelSelector: selector })).items;
+  assert.deepEqual(pods.map((p) => p.spec!.nodeName), ['master']);
 });
 
 test('every claim is Bound to a volume the NFS provisioner made and exported', async () => {

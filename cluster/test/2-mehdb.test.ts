@@ -38,6 +38,15 @@ test('mehdb-0 and mehdb-1 are Running and Ready through their own probes, on dis
   console.log(await kubectl('get', 'pods', '-n', NS, '-o', 'wide'));
 });
 
+test('the headless Service gives the pods their DNS names, and mehdb-1 was created only once mehdb-0 was Ready', async () => {
+  const svc = await core.readNamespacedService({ namespace: NS, name: 'mehdb' });
+  assert.equal(svc.spec!.clusterIP, 'None');
+  assert.deepEqual(svc.spec!.ports!.map((p) => p.port), mehdb0.spec!.containers[0].ports!.map((p) => p.containerPort));
+  const ready0 = mehdb0.status!.conditions!.find((c) => c.type === 'Ready')!.lastTransitionTime!;
+  assert.ok(new Date(mehdb1.metadata!.creationTimestamp!).getTime() >= new Date(ready0).getTime(),
+    `mehdb-1 created ${mehdb1.metadata!.creationTimestamp}, mehdb-0 Ready ${ready0}`);
+});
+
 test('the pods run the image dist/ pins, by digest (pulled from the cluster\'s registry when the policy is Always)', async () => {
   for (const pod of [mehdb0, mehdb1]) {
     const container = pod.spec!.containers[0];

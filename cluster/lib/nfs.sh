@@ -53,7 +53,7 @@ start_nfs_provisioner() {
   mkdir -p "$STATE/nfs"
   [[ -d $STATE/nfs/var-lib-nfs ]] || cp -a /var/lib/nfs "$STATE/nfs/var-lib-nfs"
   log "  NFS Ganesha provisioner: ${args[*]}"
-  start_bg nfs-provisioner in_net unshare --mount --pid --fork --mount-proc --propagation private -- \
+  start_bg nfs-provisioner in_net unshare --mount --pid --fork --kill-child --mount-proc --propagation private -- \
     env "${envs[@]}" bash "$CLUSTER_DIR/lib/nfs-server-init.sh" "$STATE" "$NFS_PROVISIONER_BIN" "${args[@]}"
   wait_for 90 "NFS Ganesha on $NFS_ADDR:2049" bash -c "exec 3<>/dev/tcp/$NFS_ADDR/2049" \
     || { assert_alive nfs-provisioner; tail -n 30 "$STATE/logs/nfs-provisioner.log" >&2; die "NFS Ganesha not listening after 90s"; }

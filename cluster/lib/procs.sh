@@ -38,14 +38,15 @@ assert_alive() {
   die "$1 exited early; end of its log above"
 }
 
-# stop_recorded [NAME_PATTERN]: TERM to the recorded processes (matching the pattern), then
-# KILL to those still running 10 s later.
+# stop_recorded [NAME_PATTERN]: TERM to the process groups of the recorded processes (matching
+# the pattern; start_bg made each a group leader, so a wrapper such as unshare --fork, which
+# ignores TERM, passes it on to its child), then KILL to those still running 10 s later.
 stop_recorded() {
   local pattern=${1:-*} pid name _ entry left=()
   [[ -f $STATE/pids ]] || return 0
   while read -r pid name; do
     # shellcheck disable=SC2053
-    if [[ $name == $pattern ]] && kill -TERM "$pid" 2>/dev/null; then left+=("$pid:$name"); fi
+    if [[ $name == $pattern ]] && kill -TERM -- "-$pid" 2>/dev/null; then left+=("$pid:$name"); fi
   done < <(tac "$STATE/pids")
   for _ in $(seq 1 20); do
     local still=()
@@ -56,7 +57,7 @@ stop_recorded() {
   done
   for entry in "${left[@]}"; do
     log "  ${entry#*:} (pid ${entry%%:*}) did not stop on TERM; killing"
-    kill -KILL "${entry%%:*}" 2>/dev/null || true
+    kill -KILL -- "-${entry%%:*}" 2>/dev/null || true
   done
 }
 

@@ -52,6 +52,9 @@ const MEHDB_KEYS: Record<keyof MehdbSettings, Kind> = {
 };
 const TOP_KEYS: Record<keyof AppConfigOverrides, Kind> = { namespace: 'string', storage: 'object', mehdb: 'object' };
 
+/** The names of every setting a config file may give, per section. */
+export const SETTING_NAMES = { storage: Object.keys(STORAGE_KEYS), mehdb: Object.keys(MEHDB_KEYS) } as const;
+
 /**
  * Builds the app's config: the preset named by MEHDB_PRESET, then the file named by MEHDB_CONFIG.
  * Throws a ConfigError listing every problem found (preset, file, setting names, types and, with

@@ -16,7 +16,7 @@ function provisioner(props: Partial<NfsProvisionerProps>) {
 // The production settings (issue 10): [what is wrong, how it is built, the prop the error names, a word the message must hold]
 const BAD_SETTINGS: Array<[string, () => unknown, string, RegExp?]> = [
   ['a claim policy other than Retain|Delete', mehdb({ persistentVolumeClaimRetentionPolicy: { whenScaled: 'Keep' as any } }), 'Mehdb.persistentVolumeClaimRetentionPolicy.whenScaled', /"Retain", "Delete"/],
-  ['a claim policy for an unknown event', mehdb({ persistentVolumeClaimRetentionPolicy: { whenMoved: 'Retain' } as any }), 'Mehdb.persistentVolumeClaimRetentionPolicy', /whenDeleted/],
+  ['a claim policy for an unknown event', mehdb({ persistentVolumeClaimRetentionPolicy: { whenMoved: 'Retain' } as any }), 'Mehdb.persistentVolumeClaimRetentionPolicy.whenMoved', /whenDeleted/],
   ['a spread over an unknown domain', mehdb({ topologySpreadConstraints: [{ over: 'rack' as any }] }), 'Mehdb.topologySpreadConstraints[0].over'],
   ['a spread with maxSkew 0', mehdb({ topologySpreadConstraints: [{ over: 'zone', maxSkew: 0 }] }), 'Mehdb.topologySpreadConstraints[0].maxSkew'],
   ['a spread with an unknown whenUnsatisfiable', mehdb({ topologySpreadConstraints: [{ over: 'host', whenUnsatisfiable: 'Never' as any }] }), 'Mehdb.topologySpreadConstraints[0].whenUnsatisfiable', /DoNotSchedule/],
@@ -66,6 +66,14 @@ const BAD_SETTINGS: Array<[string, () => unknown, string, RegExp?]> = [
   ['a ServiceMonitor interval that is not a duration', mehdb({ serviceMonitor: { interval: '30 seconds' } }), 'Mehdb.serviceMonitor.interval'],
   ['a ServiceMonitor timeout longer than its interval', mehdb({ serviceMonitor: { interval: '10s', scrapeTimeout: '1m' } }), 'Mehdb.serviceMonitor.scrapeTimeout'],
   ['a ServiceMonitor label with a bad value', mehdb({ serviceMonitor: { labels: { release: 'a b' } } }), 'Mehdb.serviceMonitor.labels.release'],
+  ['a misspelled key in a spread', mehdb({ topologySpreadConstraints: [{ over: 'zone', maxskew: 2 } as any] }), 'Mehdb.topologySpreadConstraints[0].maxskew', /maxSkew/],
+  ['a misspelled key in a probe', mehdb({ livenessProbe: { timeout: 3 } as any }), 'Mehdb.livenessProbe.timeout', /timeoutSeconds/],
+  ['a misspelled key in the update strategy', mehdb({ updateStrategy: { type: 'RollingUpdate', partitions: 1 } as any }), 'Mehdb.updateStrategy.partitions'],
+  ['a misspelled key in a toleration', mehdb({ tolerations: [{ key: 'k', efect: 'NoSchedule' } as any] }), 'Mehdb.tolerations[0].efect'],
+  ['a misspelled key in node affinity', mehdb({ nodeAffinity: { requried: [] } as any }), 'Mehdb.nodeAffinity.requried'],
+  ['a misspelled key in the budget', mehdb({ podDisruptionBudget: { maxUnavailable: 1, minAvaliable: 1 } as any }), 'Mehdb.podDisruptionBudget.minAvaliable'],
+  ['a misspelled key in the ServiceMonitor', mehdb({ serviceMonitor: { intervall: '30s' } as any }), 'Mehdb.serviceMonitor.intervall', /interval/],
+  ['a misspelled key in a provisioner probe', provisioner({ readinessProbe: { period: 5 } as any }), 'NfsProvisioner.readinessProbe.period'],
   ['an extra arg that is not a flag', provisioner({ extraArgs: ['device-based-fsids=false'] }), 'NfsProvisioner.extraArgs[0]', /-name=value/],
   ['an extra arg repeating -provisioner=', provisioner({ extraArgs: ['-provisioner=other.com/nfs'] }), 'NfsProvisioner.extraArgs[0]', /provisionerName/],
   ['an extra arg given twice', provisioner({ extraArgs: ['-v=2', '--v=4'] }), 'NfsProvisioner.extraArgs[1]', /twice/],

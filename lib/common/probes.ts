@@ -1,4 +1,4 @@
-import { checkInteger } from './validate';
+import { checkInteger, checkKnownKeys } from './validate';
 
 /** When a probe starts, how often it runs and when it fails; a field left out keeps its default. */
 export interface ProbeTiming {
@@ -12,9 +12,11 @@ export interface ProbeTiming {
   readonly failureThreshold?: number;
 }
 
+const PROBE_TIMING_KEYS = ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'failureThreshold'] as const;
+
 /** Probe timing laid over `defaults`, every value checked. */
 export function checkProbeTiming(prop: string, timing: ProbeTiming, defaults: ProbeTiming = {}): ProbeTiming {
-  const t = { ...defaults, ...timing };
+  const t = { ...defaults, ...checkKnownKeys(prop, timing, PROBE_TIMING_KEYS) };
   if (t.initialDelaySeconds !== undefined) checkInteger(`${prop}.initialDelaySeconds`, t.initialDelaySeconds, 0, 3600);
   if (t.periodSeconds !== undefined) checkInteger(`${prop}.periodSeconds`, t.periodSeconds, 1, 3600);
   if (t.timeoutSeconds !== undefined) checkInteger(`${prop}.timeoutSeconds`, t.timeoutSeconds, 1, 3600);

@@ -1,7 +1,7 @@
 import { k8s } from '../../imports';
 import { isQualifiedKey } from './metadata';
 import { InvalidPropError, show } from './prop-error';
-import { checkInteger, checkOneOf } from './validate';
+import { checkInteger, checkKnownKeys, checkOneOf } from './validate';
 
 /** A toleration of a node taint, as Kubernetes writes it. */
 export interface PodToleration {
@@ -62,6 +62,7 @@ function checkKey(prop: string, key: unknown): string {
 
 /** A toleration Kubernetes accepts (the API server's rules). */
 export function checkToleration(prop: string, t: PodToleration): PodToleration {
+  checkKnownKeys(prop, t, ['key', 'operator', 'value', 'effect', 'tolerationSeconds']);
   const operator = checkOneOf(`${prop}.operator`, t.operator ?? 'Equal', ['Exists', 'Equal']);
   if (t.key === undefined || t.key === '') {
     if (operator !== 'Exists') throw new InvalidPropError(`${prop}.key`, 'a toleration without key must use operator Exists', 'give the taint key, or set operator "Exists" to tolerate every taint');
@@ -80,6 +81,7 @@ export function checkToleration(prop: string, t: PodToleration): PodToleration {
 }
 
 function checkRequirement(prop: string, r: NodeLabelRequirement): NodeLabelRequirement {
+  checkKnownKeys(prop, r, ['key', 'operator', 'values']);
   checkKey(`${prop}.key`, r.key);
   const operator = checkOneOf(`${prop}.operator`, r.operator, ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']);
   const values = r.values ?? [];
@@ -95,8 +97,10 @@ function checkRequirement(prop: string, r: NodeLabelRequirement): NodeLabelRequi
 
 /** Node affinity whose every condition Kubernetes accepts. */
 export function checkNodeAffinity(prop: string, a: NodeAffinitySettings): NodeAffinitySettings {
+  checkKnownKeys(prop, a, ['required', 'preferred']);
   (a.required ?? []).forEach((r, i) => checkRequirement(`${prop}.required[${i}]`, r));
   (a.preferred ?? []).forEach((term, i) => {
+    checkKnownKeys(`${prop}.preferred[${i}]`, term, ['weight', 'matchExpressions']);
     checkInteger(`${prop}.preferred[${i}].weight`, term.weight, 1, 100);
     (term.matchExpressions ?? []).forEach((r, j) => checkRequirement(`${prop}.preferred[${i}].matchExpressions[${j}]`, r));
   });
@@ -105,6 +109,7 @@ export function checkNodeAffinity(prop: string, a: NodeAffinitySettings): NodeAf
 
 /** A topology spread with its defaults filled in and checked. */
 export function checkTopologySpread(prop: string, s: TopologySpread): Required<TopologySpread> {
+  checkKnownKeys(prop, s, ['over', 'topologyKey', 'maxSkew', 'whenUnsatisfiable']);
   const over = checkOneOf(`${prop}.over`, s.over, ['zone', 'host']);
   return {
     over,

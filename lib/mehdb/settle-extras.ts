@@ -2,7 +2,7 @@ import { checkAnnotations, checkExtraEnv, checkExtraLabels } from '../common/met
 import { checkProbeTiming } from '../common/probes';
 import { InvalidPropError, show } from '../common/prop-error';
 import { checkNodeAffinity, checkToleration, checkTopologySpread } from '../common/scheduling';
-import { checkDnsSubdomain, checkInteger, checkOneOf } from '../common/validate';
+import { checkDnsSubdomain, checkInteger, checkKnownKeys, checkOneOf } from '../common/validate';
 import {
   ClaimRetentionPolicy, DisruptionBudget, MEHDB_DEFAULTS, MehdbProps, MehdbUpdateStrategy, SERVICE_MONITOR_DEFAULTS, SettledMehdbProps,
 } from './mehdb-props';
@@ -21,6 +21,8 @@ export const OWNED_ENV: Readonly<Record<string, string>> = {
   MEHDB_HOST: 'nothing: the pod name gives the ordinal, and ordinal 0 leads',
 };
 const PERCENT = /^\d{1,3}%$/;
+/** The datastore's own default of MEHDB_SHUTDOWN_TIMEOUT_MS (datastore/README.md, Configuration). */
+const DATASTORE_SHUTDOWN_TIMEOUT_MS = 10000;
 
 type Extras = Pick<SettledMehdbProps, 'startupProbe' | 'persistentVolumeClaimRetentionPolicy' | 'topologySpreadConstraints' | 'updateStrategy'
   | 'podManagementPolicy' | 'priorityClassName' | 'imagePullSecrets' | 'podLabels' | 'podAnnotations' | 'serviceLabels' | 'serviceAnnotations'
@@ -62,7 +64,7 @@ export function settleMehdbExtras(props: MehdbProps, replicas: number): Extras {
 
 function checkRetention(policy: ClaimRetentionPolicy | undefined): ClaimRetentionPolicy | undefined {
   if (policy === undefined) return undefined;
-  for (const key of Object.keys(policy)) checkOneOf('Mehdb.persistentVolumeClaimRetentionPolicy', key, ['whenDeleted', 'whenScaled']);
+  checkKnownKeys('Mehdb.persistentVolumeClaimRetentionPolicy', policy, ['whenDeleted', 'whenScaled']);
   if (policy.whenDeleted !== undefined) checkOneOf('Mehdb.persistentVolumeClaimRetentionPolicy.whenDeleted', policy.whenDeleted, ['Retain', 'Delete']);
   if (policy.whenScaled !== undefined) checkOneOf('Mehdb.persistentVolumeClaimRetentionPolicy.whenScaled', policy.whenScaled, ['Retain', 'Delete']);
   return policy;
@@ -70,6 +72,7 @@ function checkRetention(policy: ClaimRetentionPolicy | undefined): ClaimRetentio
 
 function checkUpdateStrategy(strategy: MehdbUpdateStrategy | undefined, replicas: number): MehdbUpdateStrategy | undefined {
   if (strategy === undefined) return undefined;
+  checkKnownKeys('Mehdb.updateStrategy', strategy, ['type', 'partition']);
   const type = checkOneOf('Mehdb.updateStrategy.type', strategy.type, ['RollingUpdate', 'OnDelete']);
   if (strategy.partition !== undefined) {
     if (type !== 'RollingUpdate') {
@@ -83,7 +86,7 @@ function checkUpdateStrategy(strategy: MehdbUpdateStrategy | undefined, replicas
 function checkGracePeriod(seconds: number | undefined, env: Record<string, string>): number | undefined {
   if (seconds === undefined) return undefined;
   checkInteger('Mehdb.terminationGracePeriodSeconds', seconds, 1, 86400);
-  const shutdownMs = Number(env.MEHDB_SHUTDOWN_TIMEOUT_MS ?? 10000);
+  const shutdownMs = Number(env.MEHDB_SHUTDOWN_TIMEOUT_MS ?? DATASTORE_SHUTDOWN_TIMEOUT_MS);
   if (Number.isFinite(shutdownMs) && seconds * 1000 <= shutdownMs) {
     throw new InvalidPropError('Mehdb.terminationGracePeriodSeconds', `${seconds} s does not exceed the datastore's shutdown timeout (MEHDB_SHUTDOWN_TIMEOUT_MS ${shutdownMs} ms), so SIGKILL could cut in-flight writes`,
       `set more than ${Math.ceil(shutdownMs / 1000)} seconds, or lower MEHDB_SHUTDOWN_TIMEOUT_MS in Mehdb.extraEnv`);
@@ -93,7 +96,8 @@ function checkGracePeriod(seconds: number | undefined, env: Record<string, strin
 
 function checkServiceMonitor(value: boolean | object): Required<SettledMehdbProps>['serviceMonitor'] | undefined {
   if (value === false) return undefined;
-  const settings = { ...SERVICE_MONITOR_DEFAULTS, ...(value === true ? {} : value) };
+  const given = value === true ? {} : checkKnownKeys('Mehdb.serviceMonitor', value, Object.keys(SERVICE_MONITOR_DEFAULTS));
+  const settings = { ...SERVICE_MONITOR_DEFAULTS, ...given };
   checkExtraLabels('Mehdb.serviceMonitor.labels', settings.labels);
   const interval = checkDuration('Mehdb.serviceMonitor.interval', settings.interval);
   const timeout = checkDuration('Mehdb.serviceMonitor.scrapeTimeout', settings.scrapeTimeout);
@@ -113,8 +117,9 @@ function checkDuration(prop: string, value: string): number {
 function checkDisruptionBudget(value: boolean | DisruptionBudget, replicas: number): DisruptionBudget | undefined {
   if (value === false) return undefined;
   if (value === true) return { maxUnavailable: 1 };
+  checkKnownKeys('Mehdb.podDisruptionBudget', value, ['minAvailable', 'maxUnavailable']);
   const set = (['minAvailable', 'maxUnavailable'] as const).filter(k => value[k] !== undefined);
-  if (set.length !== 1 || Object.keys(value).some(k => k !== 'minAvailable' && k !== 'maxUnavailable')) {
+  if (set.length !== 1) {
     throw new InvalidPropError('Mehdb.podDisruptionBudget', `${show(value)} does not give exactly one of minAvailable and maxUnavailable`,
       'give either { "minAvailable": n } or { "maxUnavailable": n } (a count or a percentage such as "50%"), or true for maxUnavailable 1');
   }

@@ -66,6 +66,14 @@ describe('Mehdb production settings', () => {
     expect(container.env.slice(0, -2)).toEqual(find(plain, 'StatefulSet', 'mehdb').spec.template.spec.containers[0].env);
   });
 
+  test('every variable the construct sets is refused in extra env, naming the setting that drives it', () => {
+    const owned = find(plain, 'StatefulSet', 'mehdb').spec.template.spec.containers[0].env.map((e: any) => e.name);
+    for (const name of owned) {
+      const build = () => synth(presetConfig('default', { mehdb: { extraEnv: { [name]: 'x' } } }));
+      expect(build).toThrow(new RegExp(`^Mehdb\\.extraEnv\\.${name}: the construct sets this variable itself\\. Fix: remove it and set `));
+    }
+  });
+
   test('extra labels and annotations on the pods, the Service and the claims; selectors unchanged', () => {
     expect(pod.metadata.labels).toMatchObject({ app: 'mehdb', team: 'storage' });
     expect(pod.metadata.annotations).toMatchObject({ 'example.com/owner': 'team-db' });

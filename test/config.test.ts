@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { buildApp } from '../lib/app';
-import { AppConfig, ConfigError, loadConfig, PRESETS } from '../lib/config';
+import { AppConfig, applyOverrides, ConfigError, loadConfig, PRESETS } from '../lib/config';
+import { PRODUCTION_OVERRIDES } from './fixtures/config-variants';
 
 function configFile(content: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'mehdb-config-')), 'config.json');
@@ -66,4 +67,52 @@ describe('loadConfig reports every problem of a config at once', () => {
     const file = configFile(JSON.stringify({ namespace: 'shop', mehdb: { replicas: 3 } }));
     expect(loadConfig({ MEHDB_CONFIG: file }, { tryBuild })).toEqual(loadConfig({ MEHDB_CONFIG: file }));
   });
+});
+
+describe('the production settings through MEHDB_CONFIG', () => {
+  const tryBuild = (config: AppConfig) => { buildApp(config); };
+
+  test('every one is a setting: the production overrides load from JSON as they apply in code', () => {
+    const file = configFile(JSON.stringify(PRODUCTION_OVERRIDES));
+    expect(loadConfig({ MEHDB_CONFIG: file }, { tryBuild })).toEqual(applyOverrides(PRESETS.default, PRODUCTION_OVERRIDES));
+  });
+
+  test('values of the wrong JSON kind, each named', () => {
+    const file = configFile(JSON.stringify({
+      mehdb: { podDisruptionBudget: 'yes', serviceMonitor: 1, topologySpreadConstraints: { over: 'zone' }, imagePullSecrets: 'creds', terminationGracePeriodSeconds: '30' },
+      storage: { extraArgs: '-device-based-fsids=false', defaultClass: 'true', volumeBindingMode: 1 },
+    }));
+    expect(() => loadConfig({ MEHDB_CONFIG: file })).toThrow(expect.objectContaining({
+      problems: [
+        expect.stringMatching(/^storage\.extraArgs: "-device-based-fsids=false" is not an array of strings\. Fix: /),
+        expect.stringMatching(/^storage\.defaultClass: "true" is not true or false\. Fix: /),
+        expect.stringMatching(/^storage\.volumeBindingMode: 1 is not a string\. Fix: /),
+        expect.stringMatching(/^mehdb\.podDisruptionBudget: "yes" is not true, false or an object\. Fix: /),
+        expect.stringMatching(/^mehdb\.serviceMonitor: 1 is not true, false or an object\. Fix: /),
+        expect.stringMatching(/^mehdb\.topologySpreadConstraints: .* is not an array of objects\. Fix: /),
+        expect.stringMatching(/^mehdb\.imagePullSecrets: "creds" is not an array of strings\. Fix: /),
+        expect.stringMatching(/^mehdb\.terminationGracePeriodSeconds: "30" is not a number\. Fix: /),
+      ],
+    }));
+  });
+
+  test('with tryBuild, every bad value of them is reported at once', () => {
+    const file = configFile(JSON.stringify({
+      mehdb: { extraEnv: { MEHDB_PORT: '1' }, updateStrategy: { type: 'RollingUpdate', partition: 5 }, podDisruptionBudget: { minAvailable: 1, maxUnavailable: 1 } },
+      storage: { extraArgs: ['-provisioner=x.com/nfs'], volumeBindingMode: 'Later' },
+    }));
+    let error: unknown;
+    try { loadConfig({ MEHDB_CONFIG: file }, { tryBuild }); } catch (e) { error = e; }
+    expect((error as ConfigError).problems.map(p => p.split(': ')[0])).toEqual([
+      'NfsProvisioner.extraArgs[0]', 'NfsProvisioner.volumeBindingMode', 'Mehdb.extraEnv.MEHDB_PORT', 'Mehdb.updateStrategy.partition', 'Mehdb.podDisruptionBudget',
+    ]);
+  });
+});
+
+test('with tryBuild, a setting that needs another of the file is not reported alone (partition 4 of 5 replicas)', () => {
+  const tryBuild = (config: AppConfig) => { buildApp(config); };
+  const good = configFile(JSON.stringify({ mehdb: { replicas: 5, updateStrategy: { type: 'RollingUpdate', partition: 4 }, podDisruptionBudget: { minAvailable: 3 } } }));
+  expect(loadConfig({ MEHDB_CONFIG: good }, { tryBuild }).mehdb.replicas).toBe(5);
+  const alsoBad = configFile(JSON.stringify({ mehdb: { replicas: 5, updateStrategy: { type: 'RollingUpdate', partition: 4 }, storageSize: 'big' } }));
+  expect(() => loadConfig({ MEHDB_CONFIG: alsoBad }, { tryBuild })).toThrow(expect.objectContaining({ problems: [expect.stringMatching(/^Mehdb\.storageSize: /)] }));
 });

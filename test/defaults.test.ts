@@ -1,7 +1,8 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import * as ts from 'typescript';
-import { MEHDB_DEFAULTS } from '../lib/mehdb';
+import { TOPOLOGY_SPREAD_DEFAULTS } from '../lib/common/scheduling';
+import { MEHDB_DEFAULTS, SERVICE_MONITOR_DEFAULTS } from '../lib/mehdb';
 import { NFS_PROVISIONER_DEFAULTS } from '../lib/nfs-provisioner';
 
 /** The `@default` tag text of each field of an interface, read from its source file's JSDoc. */
@@ -26,6 +27,8 @@ function documentedValue(text: string): unknown {
 describe.each([
   ['lib/mehdb/mehdb-props.ts', 'MehdbSettings', MEHDB_DEFAULTS],
   ['lib/nfs-provisioner/nfs-provisioner-props.ts', 'NfsProvisionerSettings', NFS_PROVISIONER_DEFAULTS],
+  ['lib/mehdb/mehdb-props.ts', 'MehdbServiceMonitor', SERVICE_MONITOR_DEFAULTS],
+  ['lib/common/scheduling.ts', 'TopologySpread', TOPOLOGY_SPREAD_DEFAULTS],
 ] as const)('%s: each default is stated once, in the defaults object, and the JSDoc says the same', (file, name, defaults) => {
   const documented = documentedDefaults(join(__dirname, '..', file), name);
 

@@ -13,6 +13,7 @@ import { readSynthRecord, sha256 } from '../lib/policy/synth-record';
 import { writeSynthRecord } from '../lib/policy/write-synth-record';
 import { POLICY_RULE_IDS, PolicyRuleId } from '../lib/policy/rule-ids';
 import { MehdbPolicyValidation } from '../lib/policy/validation-plugin';
+import { PRODUCTION_OVERRIDES } from './fixtures/config-variants';
 import { presetConfig } from './support/synth';
 
 // The CLI's own context and report classes, as `cdk8s synth` passes them to the plugin.
@@ -119,6 +120,17 @@ describe('the validation plugin', () => {
     expect(rulesOf(report, 'warning')).toEqual([]);
     expect(rulesOf(report, 'exception').sort()).toEqual(['drop-all-capabilities', 'image-digest', 'read-only-root-filesystem', 'run-as-non-root', 'seccomp-profile']);
     for (const v of report.json.violations) expect(v.violatingConstructs.map(c => c.resourceName)).toEqual(['Deployment/mehdb/nfs-provisioner']);
+  });
+
+  test('the production settings (and a ServiceMonitor) pass too; with a RuntimeDefault seccomp profile the provisioner needs no seccomp exception', async () => {
+    const outdir = tempDir();
+    const mehdb = { ...PRODUCTION_OVERRIDES.mehdb, serviceMonitor: true };
+    buildApp(presetConfig('default', { ...PRODUCTION_OVERRIDES, mehdb }), outdir).app.synth();
+    const report = await validate(outdir);
+    expect(report.success).toBe(true);
+    expect(rulesOf(report, 'error')).toEqual([]);
+    expect(rulesOf(report, 'warning')).toEqual([]);
+    expect(rulesOf(report, 'exception').sort()).toEqual(['drop-all-capabilities', 'image-digest', 'read-only-root-filesystem', 'run-as-non-root']);
   });
 });
 

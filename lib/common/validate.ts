@@ -127,3 +127,18 @@ export function checkList<T>(prop: string, value: T[], check: (prop: string, ele
   }
   return value.map((element, i) => check(`${prop}[${i}]`, element));
 }
+
+/**
+ * An object whose keys are all in `known` (a typo in a nested setting is an error, as at the top
+ * level of a config file); returns it unchanged.
+ */
+export function checkKnownKeys<T extends object>(prop: string, value: T, known: readonly string[]): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidPropError(prop, `${show(value)} is not an object`, `write an object with some of: ${known.join(', ')}`);
+  }
+  const unknown = Object.keys(value).find(k => !known.includes(k));
+  if (unknown !== undefined) {
+    throw new InvalidPropError(`${prop}.${unknown}`, 'is not a setting', `remove it or use one of: ${known.join(', ')}`);
+  }
+  return value;
+}

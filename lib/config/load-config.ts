@@ -30,22 +30,30 @@ export interface LoadConfigOptions {
 // The JSON type of every setting: a typo in a config file is an error instead of a silently
 // ignored value, and a value of the wrong type is reported before a construct stumbles on it.
 // Typed as Record<keyof ...> so adding a setting without listing it here fails to compile.
-type Kind = 'string' | 'number' | 'boolean' | 'object' | 'string[]' | 'number[]' | 'object[]';
+type Kind = 'string' | 'number' | 'boolean' | 'object' | 'string[]' | 'number[]' | 'object[]' | 'boolean|object';
 const STORAGE_KEYS: Record<keyof NfsProvisionerSettings, Kind> = {
   name: 'string', image: 'string', portSet: 'string', provisionerName: 'string', storageClassName: 'string',
   exportHostPath: 'string', createExportHostPath: 'boolean', nodeSelector: 'object', tolerations: 'object[]',
   mountOptions: 'string[]', parameters: 'object', reclaimPolicy: 'string', resources: 'object', testClaim: 'boolean',
   podSecurityPolicyName: 'string', hardened: 'boolean', imagePullPolicy: 'string', networkPolicy: 'boolean',
-  nfsClientCidrs: 'string[]', apiServerPorts: 'number[]',
+  nfsClientCidrs: 'string[]', apiServerPorts: 'number[]', extraArgs: 'string[]', readinessProbe: 'object', livenessProbe: 'object',
+  capabilities: 'string[]', seccompProfile: 'string', allowVolumeExpansion: 'boolean', volumeBindingMode: 'string', defaultClass: 'boolean',
 };
 const MEHDB_KEYS: Record<keyof MehdbSettings, Kind> = {
   name: 'string', replicas: 'number', image: 'string', containerName: 'string', port: 'number', storageSize: 'string',
   storageClassName: 'string', accessMode: 'string', dataPath: 'string', antiAffinity: 'string', hardened: 'boolean',
-  runAsUser: 'number', podDisruptionBudget: 'boolean', resources: 'object', livenessProbe: 'object',
+  runAsUser: 'number', podDisruptionBudget: 'boolean|object', resources: 'object', livenessProbe: 'object',
   readinessProbe: 'object', readinessPath: 'string', clusterDomain: 'string', imagePullPolicy: 'string',
-  networkPolicy: 'boolean', clientSelector: 'object',
+  networkPolicy: 'boolean', clientSelector: 'object', startupProbe: 'object', persistentVolumeClaimRetentionPolicy: 'object',
+  topologySpreadConstraints: 'object[]', updateStrategy: 'object', podManagementPolicy: 'string', priorityClassName: 'string',
+  imagePullSecrets: 'string[]', podLabels: 'object', podAnnotations: 'object', serviceLabels: 'object', serviceAnnotations: 'object',
+  claimLabels: 'object', claimAnnotations: 'object', nodeSelector: 'object', tolerations: 'object[]', nodeAffinity: 'object',
+  extraEnv: 'object', terminationGracePeriodSeconds: 'number', scrapeAnnotations: 'boolean', serviceMonitor: 'boolean|object',
 };
 const TOP_KEYS: Record<keyof AppConfigOverrides, Kind> = { namespace: 'string', storage: 'object', mehdb: 'object' };
+
+/** The names of every setting a config file may give, per section. */
+export const SETTING_NAMES = { storage: Object.keys(STORAGE_KEYS), mehdb: Object.keys(MEHDB_KEYS) } as const;
 
 /**
  * Builds the app's config: the preset named by MEHDB_PRESET, then the file named by MEHDB_CONFIG.
@@ -92,20 +100,53 @@ function merge(preset: AppConfig, overrides: AppConfigOverrides): AppConfig {
 }
 
 /**
- * The problems of the settings' values: each setting laid alone on the preset (which builds) and
- * built, so each bad setting reports its own problem; then, when some were found, all of them
- * together, for a problem that only their combination has. Exceptions other than prop errors are
- * bugs and propagate.
+ * The problems of the settings' values. The whole config is built first: when it builds, there are
+ * none (a setting that needs another, e.g. a partition above the preset's replicas, is fine). Else
+ * each setting is laid alone on the preset, so each bad setting reports its own problem; a setting
+ * that fails alone is then tried again with all the settings that do not (so one that only needs
+ * the others is not reported), and those others are built together, for a problem only their
+ * combination has. Exceptions other than prop errors are bugs and propagate.
  */
 function valueProblems(preset: AppConfig, overrides: AppConfigOverrides, tryBuild: (config: AppConfig) => void): string[] {
+  const attempt = (o: AppConfigOverrides) => firstProblem(() => tryBuild(merge(preset, o)));
+  const whole = attempt(overrides);
+  if (whole === undefined) return [];
+  const singles = singleSettings(overrides);
+  const failing = singles.map(single => ({ single, alone: attempt(single) })).filter(f => f.alone !== undefined);
+  const rest = singles.filter(s => !failing.some(f => f.single === s)).reduce(mergeOverrides, {});
+  const restProblem = attempt(rest);
   const problems: string[] = [];
+  for (const { single, alone } of failing) {
+    const p = restProblem === undefined ? attempt(mergeOverrides(rest, single)) : alone;
+    if (p !== undefined && !problems.includes(p)) problems.push(p);
+  }
+  if (restProblem !== undefined) problems.push(restProblem);
+  return problems.length > 0 ? problems : [whole];
+}
+
+/** The first problem `build` reports, or undefined when it builds. */
+function firstProblem(build: () => void): string | undefined {
+  const problems: string[] = [];
+  collectProblem(problems, build);
+  return problems[0];
+}
+
+/** Each setting of the overrides as overrides of its own. */
+function singleSettings(overrides: AppConfigOverrides): AppConfigOverrides[] {
   const singles: AppConfigOverrides[] = [];
   if (overrides.namespace !== undefined) singles.push({ namespace: overrides.namespace });
   for (const [key, value] of Object.entries(overrides.storage ?? {})) singles.push({ storage: { [key]: value } });
   for (const [key, value] of Object.entries(overrides.mehdb ?? {})) singles.push({ mehdb: { [key]: value } });
-  for (const single of singles) collectProblem(problems, () => tryBuild(merge(preset, single)));
-  if (problems.length > 0) collectProblem(problems, () => tryBuild(merge(preset, overrides)));
-  return problems;
+  return singles;
+}
+
+/** `b` laid over `a`, section by section. */
+function mergeOverrides(a: AppConfigOverrides, b: AppConfigOverrides): AppConfigOverrides {
+  return {
+    ...(a.namespace !== undefined || b.namespace !== undefined ? { namespace: b.namespace ?? a.namespace } : {}),
+    ...(a.storage || b.storage ? { storage: { ...a.storage, ...b.storage } } : {}),
+    ...(a.mehdb || b.mehdb ? { mehdb: { ...a.mehdb, ...b.mehdb } } : {}),
+  };
 }
 
 function readOverrides(file: string): AppConfigOverrides {
@@ -164,6 +205,7 @@ function checkSection(problems: string[], where: string, prefix: string, value: 
 const KIND_NAMES: Record<Kind, string> = {
   'string': 'a string', 'number': 'a number', 'boolean': 'true or false', 'object': 'an object',
   'string[]': 'an array of strings', 'number[]': 'an array of numbers', 'object[]': 'an array of objects',
+  'boolean|object': 'true, false or an object',
 };
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -176,6 +218,7 @@ function hasKind(value: unknown, kind: Kind): boolean {
     case 'string[]': return Array.isArray(value) && value.every(v => typeof v === 'string');
     case 'number[]': return Array.isArray(value) && value.every(v => typeof v === 'number');
     case 'object[]': return Array.isArray(value) && value.every(isObject);
+    case 'boolean|object': return typeof value === 'boolean' || isObject(value);
     default: return typeof value === kind;
   }
 }

@@ -1,14 +1,44 @@
+import { ProbeTiming } from '../common/probes';
 import { ContainerResources } from '../common/resources';
+import { NodeAffinitySettings, PodToleration, TopologySpread } from '../common/scheduling';
 
 /** How strongly mehdb pods are kept on different nodes. */
 export type AntiAffinityMode = 'required' | 'preferred' | 'none';
 
-/** When a probe starts and how often it runs. */
-export interface ProbeTiming {
-  /** Seconds after the container starts before the first probe. */
-  readonly initialDelaySeconds: number;
-  /** Seconds between probes. */
-  readonly periodSeconds: number;
+export type { ProbeTiming };
+
+/** How the StatefulSet replaces pods when the template changes. */
+export interface MehdbUpdateStrategy {
+  /** `RollingUpdate` (highest ordinal first, one at a time) or `OnDelete` (only pods you delete). */
+  readonly type: 'RollingUpdate' | 'OnDelete';
+  /** RollingUpdate only: only pods with an ordinal >= partition are updated (a canary). @default - 0 */
+  readonly partition?: number;
+}
+
+/** What happens to the claims `data-<name>-<n>` (Kubernetes 1.27+: feature StatefulSetAutoDeletePVC). */
+export interface ClaimRetentionPolicy {
+  /** When the StatefulSet is deleted. @default - 'Retain' */
+  readonly whenDeleted?: 'Retain' | 'Delete';
+  /** When a scale-down removes the pod. @default - 'Retain' */
+  readonly whenScaled?: 'Retain' | 'Delete';
+}
+
+/** A PodDisruptionBudget by count or percentage: exactly one of the two. */
+export interface DisruptionBudget {
+  /** Pods that must stay up during a drain, e.g. 1 or "50%". @default - none */
+  readonly minAvailable?: number | string;
+  /** Pods a drain may take down at once, e.g. 1 or "50%". @default - none */
+  readonly maxUnavailable?: number | string;
+}
+
+/** The Prometheus Operator ServiceMonitor for the datastore's `/metrics` (needs the operator's CRD). */
+export interface MehdbServiceMonitor {
+  /** Labels of the ServiceMonitor, for Prometheus' `serviceMonitorSelector`. @default {} */
+  readonly labels?: Record<string, string>;
+  /** Scrape interval. @default '30s' */
+  readonly interval?: string;
+  /** Scrape timeout, at most the interval. @default '10s' */
+  readonly scrapeTimeout?: string;
 }
 
 /** Settings of the mehdb datastore that a user configures. */
@@ -37,8 +67,11 @@ export interface MehdbSettings {
   readonly hardened?: boolean;
   /** Numeric UID and GID the hardened pod runs as (the image's user). @default 65532 */
   readonly runAsUser?: number;
-  /** Create a PodDisruptionBudget allowing one pod down at a time. @default true */
-  readonly podDisruptionBudget?: boolean;
+  /**
+   * The PodDisruptionBudget: `true` allows one pod down at a time, `false` makes none, or give
+   * `minAvailable` or `maxUnavailable` (a count or a percentage, not both). @default true
+   */
+  readonly podDisruptionBudget?: boolean | DisruptionBudget;
   /**
    * Compute resources of the datastore container. The CPU limit is 10x the request: Node.js runs
    * JavaScript on one thread, so CFS throttling starts only past one full core (a saturated main
@@ -71,6 +104,52 @@ export interface MehdbSettings {
   readonly readinessPath?: '/status?level=full' | '/readyz';
   /** The cluster's DNS domain, for pod addresses. @default 'cluster.local' */
   readonly clusterDomain?: string;
+  /** Startup probe (`GET /status`): liveness and readiness wait until it passes once. @default - none */
+  readonly startupProbe?: ProbeTiming;
+  /** Whether the claims go with the StatefulSet or a scale-down. @default - Kubernetes' Retain for both */
+  readonly persistentVolumeClaimRetentionPolicy?: ClaimRetentionPolicy;
+  /** Spread the pods over zones and/or hosts, instead of or beside {@link antiAffinity}. @default [] */
+  readonly topologySpreadConstraints?: TopologySpread[];
+  /** RollingUpdate (with a partition) or OnDelete. @default - Kubernetes' RollingUpdate, partition 0 */
+  readonly updateStrategy?: MehdbUpdateStrategy;
+  /** `OrderedReady` (one pod after the other) or `Parallel`. @default - Kubernetes' OrderedReady */
+  readonly podManagementPolicy?: 'OrderedReady' | 'Parallel';
+  /** PriorityClass of the pods (must exist in the cluster). @default - none */
+  readonly priorityClassName?: string;
+  /** Secrets (in the namespace) the kubelet uses to pull the image. @default [] */
+  readonly imagePullSecrets?: string[];
+  /** Extra labels on the pods (not the selector's: app, app.kubernetes.io/name, app.kubernetes.io/component). @default {} */
+  readonly podLabels?: Record<string, string>;
+  /** Extra annotations on the pods. @default {} */
+  readonly podAnnotations?: Record<string, string>;
+  /** Extra labels on the headless Service. @default {} */
+  readonly serviceLabels?: Record<string, string>;
+  /** Extra annotations on the headless Service. @default {} */
+  readonly serviceAnnotations?: Record<string, string>;
+  /**
+   * Extra labels on the claims. Kubernetes refuses changes to a StatefulSet's claim template: set
+   * them before the first deploy. Never `app.kubernetes.io/part-of` (a label prune would delete the data). @default {}
+   */
+  readonly claimLabels?: Record<string, string>;
+  /** Extra annotations on the claims (same caveat as {@link claimLabels}). @default {} */
+  readonly claimAnnotations?: Record<string, string>;
+  /** Node labels the pods must run on. @default {} */
+  readonly nodeSelector?: Record<string, string>;
+  /** Taints the pods tolerate. @default [] */
+  readonly tolerations?: PodToleration[];
+  /** Node affinity beside the pod anti-affinity. @default {} */
+  readonly nodeAffinity?: NodeAffinitySettings;
+  /**
+   * Extra environment of the datastore, e.g. its tuning (`MEHDB_CACHE_BYTES`, `MEHDB_LOG_LEVEL`,
+   * see datastore/README.md); not the variables the construct sets. @default {}
+   */
+  readonly extraEnv?: Record<string, string>;
+  /** Seconds between SIGTERM and SIGKILL; above the datastore's MEHDB_SHUTDOWN_TIMEOUT_MS. @default - Kubernetes' 30 */
+  readonly terminationGracePeriodSeconds?: number;
+  /** `prometheus.io/scrape`, `port` and `path` annotations on the pods, for an annotation-based Prometheus. @default false */
+  readonly scrapeAnnotations?: boolean;
+  /** A Prometheus Operator ServiceMonitor for `/metrics`: `true` or its settings. @default false */
+  readonly serviceMonitor?: boolean | MehdbServiceMonitor;
 }
 
 /** Props of {@link Mehdb}. */
@@ -109,7 +188,35 @@ export const MEHDB_DEFAULTS = {
   readinessProbe: { initialDelaySeconds: 2, periodSeconds: 5 },
   readinessPath: '/status?level=full',
   clusterDomain: 'cluster.local',
-} as const satisfies Required<Omit<MehdbSettings, 'image' | 'storageClassName'>>;
+  topologySpreadConstraints: [],
+  imagePullSecrets: [],
+  podLabels: {},
+  podAnnotations: {},
+  serviceLabels: {},
+  serviceAnnotations: {},
+  claimLabels: {},
+  claimAnnotations: {},
+  nodeSelector: {},
+  tolerations: [],
+  nodeAffinity: {},
+  extraEnv: {},
+  scrapeAnnotations: false,
+  serviceMonitor: false,
+} as const satisfies Required<Omit<MehdbSettings, 'image' | 'storageClassName' | UnsetByDefault>>;
 
-/** Props of {@link Mehdb} after defaults and checks: every field set, every value valid. */
-export type SettledMehdbProps = Readonly<Required<MehdbProps>>;
+/** Defaults of an enabled ServiceMonitor's fields. */
+export const SERVICE_MONITOR_DEFAULTS = { labels: {}, interval: '30s', scrapeTimeout: '10s' } as const satisfies Required<MehdbServiceMonitor>;
+
+/** Settings with no default value: unset, the field stays out of the manifest (Kubernetes' default applies). */
+type UnsetByDefault = 'startupProbe' | 'persistentVolumeClaimRetentionPolicy' | 'updateStrategy' | 'podManagementPolicy'
+  | 'priorityClassName' | 'terminationGracePeriodSeconds';
+
+/** Props of {@link Mehdb} after defaults and checks: every field set (but those unset by default), every value valid. */
+export type SettledMehdbProps = Readonly<Required<Omit<MehdbProps, UnsetByDefault | 'podDisruptionBudget' | 'serviceMonitor' | 'topologySpreadConstraints'>>>
+  & Readonly<Pick<MehdbProps, UnsetByDefault>> & {
+    /** The budget, or undefined for none. */
+    readonly podDisruptionBudget?: DisruptionBudget;
+    /** The ServiceMonitor's settings, or undefined for none. */
+    readonly serviceMonitor?: Required<MehdbServiceMonitor>;
+    readonly topologySpreadConstraints: ReadonlyArray<Required<TopologySpread>>;
+  };

@@ -2,14 +2,21 @@ import { Construct } from 'constructs';
 import { k8s } from '../../imports';
 import { appLabels, selectorLabels } from '../common/labels';
 import { DNS_EGRESS, policyPort } from '../common/network';
+import { probeTimingFields } from '../common/probes';
 import { toResourceRequirements } from '../common/resources';
 import { checkInteger } from '../common/validate';
-import { AntiAffinityMode, MehdbProps, ProbeTiming, SettledMehdbProps } from './mehdb-props';
+import { ServiceMonitor } from '../monitoring/service-monitor';
+import { DisruptionBudget, MehdbProps, MehdbServiceMonitor, ProbeTiming, SettledMehdbProps } from './mehdb-props';
+import { podPlacement } from './placement';
 import { hardenedContainerSecurity, hardenedPodSecurity } from './pod-security';
 import { settleMehdbProps } from './settle-props';
 
 /** The claim template's name: pods' claims are `data-<name>-<ordinal>`. */
 const CLAIM_NAME = 'data';
+/** The datastore's Prometheus endpoint, on its HTTP port. */
+const METRICS_PATH = '/metrics';
+/** The Service port's name, which a ServiceMonitor endpoint refers to. */
+const PORT_NAME = 'http';
 
 /**
  * The mehdb datastore: a headless Service and a StatefulSet whose pods `<name>-0`, `<name>-1`, ...
@@ -22,6 +29,8 @@ export class Mehdb extends Construct {
   public readonly port: number;
   public readonly service: k8s.KubeService;
   public readonly statefulSet: k8s.KubeStatefulSet;
+  /** The Prometheus Operator ServiceMonitor, when `serviceMonitor` is set. */
+  public readonly serviceMonitor?: ServiceMonitor;
   /** Where followers reach the leader, `http://<name>-0.<service>.<namespace>.svc.<domain>:<port>`. */
   public readonly leaderUrl: string;
   /** The props with defaults applied and checked. */
@@ -42,10 +51,13 @@ export class Mehdb extends Construct {
     this.service = new k8s.KubeService(this, 'Service', this._toServiceProps());
     this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', this._toStatefulSetProps());
     if (this.settled.podDisruptionBudget) {
-      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', this._toDisruptionBudgetProps());
+      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', this._toDisruptionBudgetProps(this.settled.podDisruptionBudget));
     }
     if (this.settled.networkPolicy) {
       new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', this._toNetworkPolicyProps());
+    }
+    if (this.settled.serviceMonitor) {
+      this.serviceMonitor = this._toServiceMonitor(this.settled.serviceMonitor);
     }
   }
 
@@ -63,38 +75,56 @@ export class Mehdb extends Construct {
 
   /** The headless Service that gives each pod its DNS name. */
   private _toServiceProps(): k8s.KubeServiceProps {
+    const { serviceLabels, serviceAnnotations } = this.settled;
     return {
-      metadata: { name: this.name, labels: this.labels },
+      metadata: { name: this.name, labels: { ...this.labels, ...serviceLabels }, annotations: nonEmpty(serviceAnnotations) },
       spec: {
         clusterIp: 'None',
         // Followers must resolve the leader's name before it reports ready.
         publishNotReadyAddresses: true,
         selector: this.selector,
-        ports: [{ name: 'http', port: this.port, targetPort: k8s.IntOrString.fromNumber(this.port) }],
+        ports: [{ name: PORT_NAME, port: this.port, targetPort: k8s.IntOrString.fromNumber(this.port) }],
       },
     };
   }
 
   /** Pods `<name>-0`, `<name>-1`, ... on the headless Service, each with its own claim. */
   private _toStatefulSetProps(): k8s.KubeStatefulSetProps {
+    const { replicas, podLabels, updateStrategy, podManagementPolicy, persistentVolumeClaimRetentionPolicy } = this.settled;
     return {
       metadata: { name: this.name, labels: this.labels },
       spec: {
         serviceName: this.service.name,
-        replicas: this.settled.replicas,
+        replicas,
         selector: { matchLabels: this.selector },
-        template: { metadata: { labels: this.labels }, spec: this._toPodSpec() },
+        podManagementPolicy,
+        updateStrategy: updateStrategy && {
+          type: updateStrategy.type,
+          rollingUpdate: updateStrategy.partition === undefined ? undefined : { partition: updateStrategy.partition },
+        },
+        persistentVolumeClaimRetentionPolicy,
+        template: { metadata: { labels: { ...this.labels, ...podLabels }, annotations: this._podAnnotations() }, spec: this._toPodSpec() },
         volumeClaimTemplates: [this._toClaimTemplate()],
       },
     };
   }
 
-  /** The pod: anti-affinity, hardening when asked, the datastore container, a /tmp for the read-only root. */
+  /** The extra pod annotations, plus Prometheus' scrape annotations when asked for. */
+  private _podAnnotations(): Record<string, string> | undefined {
+    const scrape: Record<string, string> = this.settled.scrapeAnnotations
+      ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(this.port), 'prometheus.io/path': METRICS_PATH } : {};
+    return nonEmpty({ ...this.settled.podAnnotations, ...scrape });
+  }
+
+  /** The pod: its placement, hardening when asked, the datastore container, a /tmp for the read-only root. */
   private _toPodSpec(): k8s.PodSpec {
-    const { hardened, runAsUser, antiAffinity } = this.settled;
+    const { hardened, runAsUser, priorityClassName, imagePullSecrets, terminationGracePeriodSeconds } = this.settled;
     return {
       automountServiceAccountToken: false,
-      affinity: podAntiAffinity(antiAffinity, this.selector),
+      ...podPlacement(this.settled, this.selector),
+      priorityClassName,
+      imagePullSecrets: imagePullSecrets.length === 0 ? undefined : imagePullSecrets.map(name => ({ name })),
+      terminationGracePeriodSeconds,
       securityContext: hardened ? hardenedPodSecurity(runAsUser) : undefined,
       containers: [this._toContainer()],
       volumes: hardened ? [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } }] : undefined,
@@ -103,19 +133,21 @@ export class Mehdb extends Construct {
 
   /** The datastore container: where its data is, where the leader is, its probes and resources. */
   private _toContainer(): k8s.Container {
-    const { containerName, image, imagePullPolicy, dataPath, hardened, resources, livenessProbe, readinessProbe, readinessPath } = this.settled;
+    const { containerName, image, imagePullPolicy, dataPath, hardened, resources, livenessProbe, readinessProbe, readinessPath, startupProbe, extraEnv } = this.settled;
     return {
       name: containerName,
       image,
       imagePullPolicy,
-      ports: [{ name: 'http', containerPort: this.port }],
+      ports: [{ name: PORT_NAME, containerPort: this.port }],
       env: [
         { name: 'MEHDB_DATADIR', value: dataPath },
         { name: 'MEHDB_PORT', value: String(this.port) },
         { name: 'MEHDB_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
         { name: 'MEHDB_SERVICE', value: this.service.name },
         { name: 'MEHDB_LEADER_URL', value: this.leaderUrl },
+        ...Object.entries(extraEnv).map(([name, value]) => ({ name, value })),
       ],
+      startupProbe: startupProbe && this._toHttpProbe('/status', startupProbe),
       livenessProbe: this._toHttpProbe('/status', livenessProbe),
       readinessProbe: this._toHttpProbe(readinessPath, readinessProbe),
       resources: toResourceRequirements(resources),
@@ -131,16 +163,15 @@ export class Mehdb extends Construct {
   private _toHttpProbe(path: string, timing: ProbeTiming): k8s.Probe {
     return {
       httpGet: { path, port: k8s.IntOrString.fromNumber(this.port) },
-      initialDelaySeconds: timing.initialDelaySeconds,
-      periodSeconds: timing.periodSeconds,
+      ...probeTimingFields(timing),
     };
   }
 
   /** Each pod's own volume claim `data`, from the storage layer's class. */
   private _toClaimTemplate(): k8s.KubePersistentVolumeClaimProps {
-    const { accessMode, storageClassName, storageSize } = this.settled;
+    const { accessMode, storageClassName, storageSize, claimLabels, claimAnnotations } = this.settled;
     return {
-      metadata: { name: CLAIM_NAME },
+      metadata: { name: CLAIM_NAME, labels: nonEmpty(claimLabels), annotations: nonEmpty(claimAnnotations) },
       spec: {
         accessModes: [accessMode],
         storageClassName,
@@ -149,12 +180,24 @@ export class Mehdb extends Construct {
     };
   }
 
-  /** Lets at most one pod go at a time (a drain never takes the leader and a follower together). */
-  private _toDisruptionBudgetProps(): k8s.KubePodDisruptionBudgetProps {
+  /** By default lets at most one pod go at a time (a drain never takes the leader and a follower together). */
+  private _toDisruptionBudgetProps(budget: DisruptionBudget): k8s.KubePodDisruptionBudgetProps {
+    const amount = (v?: number | string) => v === undefined ? undefined
+      : typeof v === 'number' ? k8s.IntOrString.fromNumber(v) : k8s.IntOrString.fromString(v);
     return {
       metadata: { name: this.name, labels: this.labels },
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selector } },
+      spec: { minAvailable: amount(budget.minAvailable), maxUnavailable: amount(budget.maxUnavailable), selector: { matchLabels: this.selector } },
     };
+  }
+
+  /** Prometheus Operator: scrape `/metrics` on the Service's named port, in this namespace. */
+  private _toServiceMonitor(settings: Required<MehdbServiceMonitor>): ServiceMonitor {
+    return new ServiceMonitor(this, 'ServiceMonitor', {
+      metadata: { name: this.name, labels: { ...this.labels, ...settings.labels } },
+      selector: { matchLabels: this.selector },
+      namespaceSelector: { matchNames: [this.namespace] },
+      endpoints: [{ port: PORT_NAME, path: METRICS_PATH, interval: settings.interval, scrapeTimeout: settings.scrapeTimeout }],
+    });
   }
 
   /**
@@ -177,14 +220,7 @@ export class Mehdb extends Construct {
   }
 }
 
-function podAntiAffinity(mode: AntiAffinityMode, selector: Record<string, string>): k8s.Affinity | undefined {
-  const term: k8s.PodAffinityTerm = { labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' };
-  switch (mode) {
-    case 'required':
-      return { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } };
-    case 'preferred':
-      return { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
-    case 'none':
-      return undefined;
-  }
+/** Leaves out empty maps, so the manifest shows only what was asked for. */
+function nonEmpty<T extends object>(value: T): T | undefined {
+  return Object.keys(value).length === 0 ? undefined : value;
 }

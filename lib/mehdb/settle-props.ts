@@ -1,9 +1,11 @@
+import { checkProbeTiming } from '../common/probes';
 import { checkResources } from '../common/resources';
 import {
   checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkInteger, checkLabels, checkOneOf, checkPinnedImage, checkPort, checkQuantity,
 } from '../common/validate';
 import { recordedDatastoreImage } from './datastore-image';
-import { MEHDB_DEFAULTS, MehdbProps, ProbeTiming, SettledMehdbProps } from './mehdb-props';
+import { MEHDB_DEFAULTS, MehdbProps, SettledMehdbProps } from './mehdb-props';
+import { settleMehdbExtras } from './settle-extras';
 
 /**
  * Resolves {@link MehdbProps} once: each missing field takes its default from
@@ -11,12 +13,14 @@ import { MEHDB_DEFAULTS, MehdbProps, ProbeTiming, SettledMehdbProps } from './me
  */
 export function settleMehdbProps(props: MehdbProps): SettledMehdbProps {
   const d = MEHDB_DEFAULTS;
+  const replicas = checkInteger('Mehdb.replicas', props.replicas ?? d.replicas, 1, 1000);
   return {
+    ...settleMehdbExtras(props, replicas),
     name: checkDnsLabel('Mehdb.name', props.name ?? d.name),
     namespace: checkDnsLabel('Mehdb.namespace', props.namespace),
     port: checkPort('Mehdb.port', props.port ?? d.port),
     clusterDomain: checkDnsSubdomain('Mehdb.clusterDomain', props.clusterDomain ?? d.clusterDomain),
-    replicas: checkInteger('Mehdb.replicas', props.replicas ?? d.replicas, 1, 1000),
+    replicas,
     image: checkPinnedImage('Mehdb.image', props.image ?? recordedDatastoreImage()),
     containerName: checkDnsLabel('Mehdb.containerName', props.containerName ?? d.containerName),
     storageSize: checkQuantity('Mehdb.storageSize', props.storageSize ?? d.storageSize),
@@ -26,10 +30,9 @@ export function settleMehdbProps(props: MehdbProps): SettledMehdbProps {
     antiAffinity: checkOneOf('Mehdb.antiAffinity', props.antiAffinity ?? d.antiAffinity, ['required', 'preferred', 'none']),
     hardened: props.hardened ?? d.hardened,
     runAsUser: checkInteger('Mehdb.runAsUser', props.runAsUser ?? d.runAsUser, 1, 2147483647),
-    podDisruptionBudget: props.podDisruptionBudget ?? d.podDisruptionBudget,
     resources: checkResources('Mehdb.resources', props.resources ?? d.resources),
-    livenessProbe: checkProbeTiming('Mehdb.livenessProbe', props.livenessProbe ?? d.livenessProbe),
-    readinessProbe: checkProbeTiming('Mehdb.readinessProbe', props.readinessProbe ?? d.readinessProbe),
+    livenessProbe: checkProbeTiming('Mehdb.livenessProbe', props.livenessProbe ?? {}, d.livenessProbe),
+    readinessProbe: checkProbeTiming('Mehdb.readinessProbe', props.readinessProbe ?? {}, d.readinessProbe),
     readinessPath: checkOneOf('Mehdb.readinessPath', props.readinessPath ?? d.readinessPath, ['/status?level=full', '/readyz']),
     imagePullPolicy: checkOneOf('Mehdb.imagePullPolicy', props.imagePullPolicy ?? d.imagePullPolicy, ['Always', 'IfNotPresent']),
     networkPolicy: props.networkPolicy ?? d.networkPolicy,
@@ -37,8 +40,3 @@ export function settleMehdbProps(props: MehdbProps): SettledMehdbProps {
   };
 }
 
-function checkProbeTiming(prop: string, timing: ProbeTiming): ProbeTiming {
-  checkInteger(`${prop}.initialDelaySeconds`, timing.initialDelaySeconds, 0, 3600);
-  checkInteger(`${prop}.periodSeconds`, timing.periodSeconds, 1, 3600);
-  return timing;
-}

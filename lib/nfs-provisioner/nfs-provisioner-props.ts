@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { ProbeTiming } from '../common/probes';
 import { ContainerResources } from '../common/resources';
 import { NfsPortSet } from './nfs-ports';
 
@@ -79,6 +80,35 @@ export interface NfsProvisionerSettings {
    * @default - no PodSecurityPolicy rule
    */
   readonly podSecurityPolicyName?: string;
+  /**
+   * More provisioner flags, each `-flag=value`, e.g. `-device-based-fsids=false`, the documented cure
+   * for stale NFS file handles after the provisioner restarts (nfs-ganesha-server-and-external-provisioner
+   * issue #142). Not `-provisioner=` (set by {@link provisionerName}). @default []
+   */
+  readonly extraArgs?: string[];
+  /** Readiness probe (TCP, NFS port) timing; only the hardened pod has probes. @default { initialDelaySeconds: 5, periodSeconds: 10 } */
+  readonly readinessProbe?: ProbeTiming;
+  /** Liveness probe (TCP, mountd port) timing; only the hardened pod has probes. @default { initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 3 } */
+  readonly livenessProbe?: ProbeTiming;
+  /**
+   * Capabilities added to root's defaults, without the `CAP_` prefix. Ganesha needs DAC_READ_SEARCH
+   * and SYS_RESOURCE; remove them only for an image that does not. @default ['DAC_READ_SEARCH', 'SYS_RESOURCE']
+   */
+  readonly capabilities?: string[];
+  /** Seccomp profile of the container (not verified with Ganesha: test before relying on it). @default - none (the runtime's default) */
+  readonly seccompProfile?: 'RuntimeDefault' | 'Unconfined';
+  /**
+   * StorageClass `allowVolumeExpansion`. The NFS provisioner has no resizer and does not enforce
+   * sizes, so a larger claim is only accepted, never resized on disk. @default false
+   */
+  readonly allowVolumeExpansion?: boolean;
+  /**
+   * StorageClass `volumeBindingMode`: `Immediate`, or `WaitForFirstConsumer` (bind when a pod is
+   * scheduled; the volume lives on the provisioner's node anyway). @default 'Immediate'
+   */
+  readonly volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer';
+  /** Mark the StorageClass as the cluster's default (`storageclass.kubernetes.io/is-default-class`). @default false */
+  readonly defaultClass?: boolean;
 }
 
 /** Props of {@link NfsProvisioner}. */
@@ -119,11 +149,18 @@ export const NFS_PROVISIONER_DEFAULTS = {
   nfsClientCidrs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'],
   apiServerPorts: [443, 6443],
   testClaim: false,
-} as const satisfies Required<Omit<NfsProvisionerSettings, 'podSecurityPolicyName'>>;
+  extraArgs: [],
+  readinessProbe: { initialDelaySeconds: 5, periodSeconds: 10 },
+  livenessProbe: { initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 3 },
+  capabilities: ['DAC_READ_SEARCH', 'SYS_RESOURCE'],
+  allowVolumeExpansion: false,
+  volumeBindingMode: 'Immediate',
+  defaultClass: false,
+} as const satisfies Required<Omit<NfsProvisionerSettings, 'podSecurityPolicyName' | 'seccompProfile'>>;
 
 /**
  * Props of {@link NfsProvisioner} after defaults and checks: every field set and valid, except the
- * PodSecurityPolicy name, whose absence means "no such rule".
+ * PodSecurityPolicy name, whose absence means "no such rule", and the seccomp profile ("the runtime's").
  */
-export type SettledNfsProvisionerProps = Readonly<Required<Omit<NfsProvisionerProps, 'podSecurityPolicyName'>>>
-  & Pick<NfsProvisionerProps, 'podSecurityPolicyName'>;
+export type SettledNfsProvisionerProps = Readonly<Required<Omit<NfsProvisionerProps, 'podSecurityPolicyName' | 'seccompProfile'>>>
+  & Pick<NfsProvisionerProps, 'podSecurityPolicyName' | 'seccompProfile'>;

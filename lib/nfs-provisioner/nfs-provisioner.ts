@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { k8s } from '../../imports';
 import { appLabels, selectorLabels } from '../common/labels';
 import { DNS_EGRESS, policyPort } from '../common/network';
+import { probeTimingFields } from '../common/probes';
 import { toResourceRequirements } from '../common/resources';
 import { declarePolicyExceptions, PolicyExceptions } from '../policy/exceptions';
 import { NfsPort, nfsPorts } from './nfs-ports';
@@ -82,7 +83,7 @@ export class NfsProvisioner extends Construct {
     grantProvisionerAccess(this, clusterScope, { name, namespace, serviceAccountName: serviceAccount.name, podSecurityPolicyName });
     this.service = new k8s.KubeService(this, 'Service', this._toServiceProps());
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', this._toDeploymentProps(serviceAccount.name));
-    if (this.settled.hardened) declarePolicyExceptions(this.deployment, POLICY_EXCEPTIONS);
+    if (this.settled.hardened) declarePolicyExceptions(this.deployment, this._policyExceptions());
     if (this.settled.networkPolicy) {
       new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', this._toNetworkPolicyProps());
     }
@@ -91,6 +92,13 @@ export class NfsProvisioner extends Construct {
       // The L1 class: cdk8s-plus-27's PersistentVolumeClaim rounds storage to whole Gi and fails on 1Mi.
       new k8s.KubePersistentVolumeClaim(this, 'TestClaim', this._toTestClaimProps());
     }
+  }
+
+  /** The declared exceptions, without the seccomp one when a RuntimeDefault profile is set. */
+  private _policyExceptions(): PolicyExceptions {
+    if (this.settled.seccompProfile !== 'RuntimeDefault') return POLICY_EXCEPTIONS;
+    const { 'seccomp-profile': _followed, ...rest } = POLICY_EXCEPTIONS;
+    return rest;
   }
 
   /** The Service the provisioner reads at start: it must list exactly the ports the image serves. */
@@ -143,12 +151,12 @@ export class NfsProvisioner extends Construct {
    * its pod IP, its Service and namespace); keep them as they are.
    */
   private _toContainer(): k8s.Container {
-    const { name, image, imagePullPolicy, resources, hardened } = this.settled;
+    const { name, image, imagePullPolicy, resources, hardened, extraArgs, capabilities, seccompProfile } = this.settled;
     return {
       name,
       image,
       imagePullPolicy,
-      args: [`-provisioner=${this.provisionerName}`],
+      args: [`-provisioner=${this.provisionerName}`, ...extraArgs],
       ports: this.ports.map(p => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
       env: [
         { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
@@ -159,7 +167,8 @@ export class NfsProvisioner extends Construct {
       securityContext: {
         ...(hardened ? { allowPrivilegeEscalation: false } : {}),
         // Written without the CAP_ prefix, as Kubernetes expects.
-        capabilities: { add: ['DAC_READ_SEARCH', 'SYS_RESOURCE'] },
+        capabilities: capabilities.length ? { add: capabilities } : undefined,
+        seccompProfile: seccompProfile && { type: seccompProfile },
       },
       resources: toResourceRequirements(resources),
       volumeMounts: [{ name: EXPORT_VOLUME, mountPath: EXPORT_MOUNT_PATH }],
@@ -170,8 +179,8 @@ export class NfsProvisioner extends Construct {
   private _toProbes(): Pick<k8s.Container, 'readinessProbe' | 'livenessProbe'> {
     const tcp = (portName: string) => ({ port: k8s.IntOrString.fromNumber(this.ports.find(p => p.name === portName)!.port) });
     return {
-      readinessProbe: { tcpSocket: tcp('nfs'), initialDelaySeconds: 5, periodSeconds: 10 },
-      livenessProbe: { tcpSocket: tcp('mountd'), initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 3 },
+      readinessProbe: { tcpSocket: tcp('nfs'), ...probeTimingFields(this.settled.readinessProbe) },
+      livenessProbe: { tcpSocket: tcp('mountd'), ...probeTimingFields(this.settled.livenessProbe) },
     };
   }
 
@@ -196,11 +205,18 @@ export class NfsProvisioner extends Construct {
   }
 
   private _toStorageClassProps(): k8s.KubeStorageClassProps {
-    const { reclaimPolicy, mountOptions, parameters } = this.settled;
+    const { reclaimPolicy, mountOptions, parameters, allowVolumeExpansion, volumeBindingMode, defaultClass } = this.settled;
     return {
-      metadata: { name: this.storageClassName, labels: this.labels },
+      metadata: {
+        name: this.storageClassName,
+        labels: this.labels,
+        annotations: defaultClass ? { 'storageclass.kubernetes.io/is-default-class': 'true' } : undefined,
+      },
       provisioner: this.provisionerName,
       reclaimPolicy,
+      // Kubernetes' defaults (false, Immediate) stay out of the manifest.
+      allowVolumeExpansion: allowVolumeExpansion || undefined,
+      volumeBindingMode: volumeBindingMode === 'Immediate' ? undefined : volumeBindingMode,
       mountOptions: nonEmpty(mountOptions),
       parameters: nonEmpty(parameters as Record<string, string>),
     };

@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { InvalidPropError } from '../common/prop-error';
+import { checkProbeTiming } from '../common/probes';
+import { InvalidPropError, show } from '../common/prop-error';
 import { checkResources } from '../common/resources';
 import {
   checkAbsolutePath, checkCidr, checkDnsLabel, checkDnsSubdomain, checkList, checkOneOf, checkPinnedImage, checkPort, checkProvisionerName,
@@ -40,7 +41,41 @@ export function settleNfsProvisionerProps(props: NfsProvisionerProps): SettledNf
     networkPolicy: props.networkPolicy ?? d.networkPolicy,
     nfsClientCidrs: checkList('NfsProvisioner.nfsClientCidrs', props.nfsClientCidrs ?? [...d.nfsClientCidrs], checkCidr),
     apiServerPorts: checkList('NfsProvisioner.apiServerPorts', props.apiServerPorts ?? [...d.apiServerPorts], checkPort),
+    extraArgs: (props.extraArgs ?? [...d.extraArgs]).map((arg, i, all) => checkExtraArg(`NfsProvisioner.extraArgs[${i}]`, arg, all.slice(0, i))),
+    readinessProbe: checkProbeTiming('NfsProvisioner.readinessProbe', props.readinessProbe ?? {}, d.readinessProbe),
+    livenessProbe: checkProbeTiming('NfsProvisioner.livenessProbe', props.livenessProbe ?? {}, d.livenessProbe),
+    capabilities: (props.capabilities ?? [...d.capabilities]).map((c, i) => checkCapability(`NfsProvisioner.capabilities[${i}]`, c)),
+    seccompProfile: props.seccompProfile === undefined ? undefined
+      : checkOneOf<'RuntimeDefault' | 'Unconfined'>('NfsProvisioner.seccompProfile', props.seccompProfile, ['RuntimeDefault', 'Unconfined']),
+    allowVolumeExpansion: props.allowVolumeExpansion ?? d.allowVolumeExpansion,
+    volumeBindingMode: checkOneOf<'Immediate' | 'WaitForFirstConsumer'>('NfsProvisioner.volumeBindingMode', props.volumeBindingMode ?? d.volumeBindingMode, ['Immediate', 'WaitForFirstConsumer']),
+    defaultClass: props.defaultClass ?? d.defaultClass,
   };
+}
+
+/** The flag names the construct sets itself, each with the setting that drives it. */
+const OWNED_FLAGS: Readonly<Record<string, string>> = { provisioner: 'NfsProvisioner.provisionerName' };
+
+/** A flag `-name[=value]` that the construct does not set and that no earlier flag repeats. */
+function checkExtraArg(prop: string, arg: string, earlier: string[]): string {
+  const name = typeof arg === 'string' ? /^--?([A-Za-z0-9][-A-Za-z0-9_.]*)(=.*)?$/.exec(arg)?.[1] : undefined;
+  if (name === undefined) {
+    throw new InvalidPropError(prop, `${show(arg)} is not a flag`, 'write "-name=value" or "-name", e.g. "-device-based-fsids=false"');
+  }
+  if (OWNED_FLAGS[name]) {
+    throw new InvalidPropError(prop, `the construct sets -${name} itself`, `remove it and set ${OWNED_FLAGS[name]} instead`);
+  }
+  if (earlier.some(e => e.replace(/^--?/, '').split('=')[0] === name)) {
+    throw new InvalidPropError(prop, `-${name} is given twice`, 'keep one of them');
+  }
+  return arg;
+}
+
+function checkCapability(prop: string, capability: string): string {
+  if (typeof capability !== 'string' || !/^[A-Z][A-Z_]*$/.test(capability) || capability.startsWith('CAP_')) {
+    throw new InvalidPropError(prop, `${show(capability)} is not a capability name as Kubernetes writes it`, 'write it in capitals without the CAP_ prefix, e.g. "DAC_READ_SEARCH"');
+  }
+  return capability;
 }
 
 function checkClusterScope(scope: Construct): Construct {

@@ -39,4 +39,12 @@ describe('NfsProvisioner production settings', () => {
     for (const field of ['allowVolumeExpansion', 'volumeBindingMode']) expect(plainClass).not.toHaveProperty(field);
     expect(plainClass.metadata).not.toHaveProperty('annotations');
   });
+
+  test('WaitForFirstConsumer lets the provisioner read nodes (the selected node), and only then', () => {
+    // Found on real nodes: without it the real provisioner fails with "cannot get resource nodes".
+    const readsNodes = (all: typeof plain) => find(all, 'ClusterRole', 'nfs-provisioner-runner').rules
+      .some((r: { resources: string[]; verbs: string[] }) => r.resources.includes('nodes') && r.verbs.includes('get'));
+    expect(readsNodes(production)).toBe(true);
+    expect(readsNodes(plain)).toBe(false);
+  });
 });

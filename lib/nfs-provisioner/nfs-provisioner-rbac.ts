@@ -15,6 +15,12 @@ export const PROVISIONER_CLUSTER_RULES: readonly k8s.PolicyRule[] = [
 ];
 
 /**
+ * With `volumeBindingMode: WaitForFirstConsumer` the provisioner reads the node the scheduler
+ * selected for the claim's pod (its provisioning fails with "cannot get resource nodes" without).
+ */
+export const PROVISIONER_SELECTED_NODE_RULE: k8s.PolicyRule = { apiGroups: [''], resources: ['nodes'], verbs: ['get'] };
+
+/**
  * Leader election in the provisioner's namespace: older provisioner libraries lock an Endpoints
  * object, newer ones a coordination.k8s.io Lease.
  */
@@ -32,6 +38,8 @@ export interface ProvisionerAccess {
   readonly serviceAccountName: string;
   /** Also allow `use` of this PodSecurityPolicy (clusters older than 1.25). @default - none */
   readonly podSecurityPolicyName?: string;
+  /** Also allow reading nodes, which WaitForFirstConsumer binding needs. @default false */
+  readonly readsSelectedNode?: boolean;
 }
 
 /**
@@ -47,7 +55,7 @@ export function grantProvisionerAccess(scope: Construct, clusterScope: Construct
 
   const clusterRole = new k8s.KubeClusterRole(clusterScope, `${scope.node.id}ClusterRole`, {
     metadata: { name: `${access.name}-runner`, labels },
-    rules: [...PROVISIONER_CLUSTER_RULES, ...pspRule],
+    rules: [...PROVISIONER_CLUSTER_RULES, ...(access.readsSelectedNode ? [PROVISIONER_SELECTED_NODE_RULE] : []), ...pspRule],
   });
   new k8s.KubeClusterRoleBinding(clusterScope, `${scope.node.id}ClusterRoleBinding`, {
     metadata: { name: `run-${access.name}`, labels },

@@ -80,7 +80,10 @@ export class NfsProvisioner extends Construct {
       // The provisioner talks to the API server: it needs its token.
       automountToken: true,
     });
-    grantProvisionerAccess(this, clusterScope, { name, namespace, serviceAccountName: serviceAccount.name, podSecurityPolicyName });
+    grantProvisionerAccess(this, clusterScope, {
+      name, namespace, serviceAccountName: serviceAccount.name, podSecurityPolicyName,
+      readsSelectedNode: this.settled.volumeBindingMode === 'WaitForFirstConsumer',
+    });
     this.service = new k8s.KubeService(this, 'Service', this._toServiceProps());
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', this._toDeploymentProps(serviceAccount.name));
     if (this.settled.hardened) declarePolicyExceptions(this.deployment, this._policyExceptions());

@@ -7,17 +7,15 @@ import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { MANIFESTS, NFS_ADDR, PROVISIONER_KIND, STATE, core, figure, isReady, kubectl, run, waitFor } from './harness';
+import { NFS_ADDR, PROVISIONER_KIND, STATE, core, figure, isReady, kubectl, run, waitFor } from './harness';
 import { caughtUp, keys, put, readyPod, writeKeys } from './mehdb-api';
+import { deleteStatefulSetAndClaims, mehdbPods } from './statefulset';
 
 const NS = 'mehdb';
 const CATCH_UP_KEYS = 2000;
 const ip = (pod: k8s.V1Pod) => pod.status!.podIP!;
 const leader = () => readyPod(NS, 'mehdb-0', 60_000);
 
-async function mehdbPods(): Promise<k8s.V1Pod[]> {
-  return (await core.listNamespacedPod({ namespace: NS, labelSelector: 'app.kubernetes.io/name=mehdb' })).items;
-}
 
 test(`scale to 3: mehdb-2 starts on the third node and reaches the leader's full key set (${CATCH_UP_KEYS} keys written before)`, async () => {
   const l = await leader();
@@ -95,22 +93,6 @@ test('scale back to 2 and delete the released claim: the provisioner removes its
   }
 });
 
-test('teardown as the README says: the StatefulSet and its claims first (volumes deleted by the provisioner), then kubectl delete -f dist/', async () => {
-  // `kubectl delete -f dist/` alone would remove the provisioner's RBAC together with the claims,
-  // and released volumes would stay behind: the claims go first, while the provisioner runs.
-  const volumes = (await core.listPersistentVolume()).items
-    .filter((v) => v.spec?.claimRef?.namespace === NS).map((v) => v.metadata!.name!);
-  assert.ok(volumes.length >= 2);
-  await kubectl('delete', 'statefulset', 'mehdb', '-n', NS, '--wait=true');
-  await kubectl('delete', 'pvc', '-n', NS, '--all', '--wait=true');
-  await waitFor('the volumes deleted by the provisioner (reclaim policy Delete)', 120_000, async () => {
-    const names = new Set((await core.listPersistentVolume()).items.map((v) => v.metadata!.name));
-    return volumes.every((v) => !names.has(v));
-  });
-  await kubectl('delete', '-f', MANIFESTS, '--ignore-not-found', '--wait=true', '--timeout=180s');
-  await waitFor(`namespace ${NS} gone`, 180_000, async () => {
-    try { await core.readNamespace({ name: NS }); return false; } catch { return true; }
-  });
-  const left = await kubectl('get', '-f', MANIFESTS, '--ignore-not-found', '-o', 'name');
-  assert.equal(left.trim(), '', 'no object of the manifests is left');
+test('the README\'s first teardown step: the StatefulSet and its claims go, and the provisioner deletes their volumes', async () => {
+  await deleteStatefulSetAndClaims();
 });

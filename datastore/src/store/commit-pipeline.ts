@@ -8,6 +8,15 @@ import { StoreStats } from './store-types';
 /** How many group commits may be on their way to the disk at once. */
 export const MAX_IN_FLIGHT = 2;
 
+/**
+ * Lets the current turn of the event loop finish before a commit is launched: requests whose
+ * bytes arrived in the same poll phase are parsed and queued meanwhile, so they share this
+ * commit instead of each starting a small one of their own. Costs one loop turn of latency.
+ */
+function gatherMore(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** One write waiting for its commit. */
 export interface QueuedWrite {
   readonly type: number;
@@ -127,8 +136,10 @@ export class CommitPipeline {
     this.flushing = true;
     try {
       while (!this.failure && (this.pending.length > 0 || this.inFlight.length > 0)) {
-        if (this.pending.length > 0 && this.inFlight.length < MAX_IN_FLIGHT) await this.startNext();
-        else await this.awaitOldestOrWork();
+        if (this.pending.length > 0 && this.inFlight.length < MAX_IN_FLIGHT) {
+          await gatherMore();
+          await this.startNext();
+        } else await this.awaitOldestOrWork();
       }
     } finally {
       this.flushing = false;

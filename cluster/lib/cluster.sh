@@ -77,19 +77,17 @@ cluster_up() {
   # kube-proxy waits for its Node object before it serves.
   start_kube_proxy || log "  going on without kube-proxy: ClusterIP Services will not answer"
   step "NFS provisioner of $MANIFESTS"
+  read_provisioner_spec "$MANIFESTS"
   prepare_provisioner_account
-  start_nfs_provisioner "$MANIFESTS"
+  start_nfs_provisioner
   log "start phase: $(( $(date +%s) - t ))s"
 }
 
 # prepare_provisioner_account: the provisioner's namespace and ServiceAccount, created as
 # `kubectl apply -f dist/` will create them (so that applying later adopts them).
 prepare_provisioner_account() {
-  local ns sa
-  ns=$(node "$CLUSTER_DIR/lib/provisioner-spec.js" "$MANIFESTS" | awk '$1 == "namespace" {print $2}')
-  sa=$(node "$CLUSTER_DIR/lib/provisioner-spec.js" "$MANIFESTS" | awk '$1 == "serviceaccount" {print $2}')
-  kubectl create namespace "$ns" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
-  kubectl create serviceaccount "$sa" -n "$ns" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+  kubectl create namespace "$PROV_NS" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+  kubectl create serviceaccount "$PROV_SA" -n "$PROV_NS" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 }
 
 cluster_status() {

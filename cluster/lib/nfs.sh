@@ -26,19 +26,26 @@ current-context: nfs-provisioner
 EOF
 }
 
-# start_nfs_provisioner MANIFEST_DIR: reads the Deployment from MANIFEST_DIR and starts the
-# provisioner (the real one, or the stand-in when the real one could not be built).
-start_nfs_provisioner() {
-  local dir=$1 key value ns="" sa="" args=() envs=()
+# read_provisioner_spec MANIFEST_DIR: PROV_NS, PROV_SA, PROV_ARGS and PROV_ENVS from the
+# provisioner Deployment of the manifests (cluster/lib/provisioner-spec.js), read once.
+read_provisioner_spec() {
+  local key value
+  PROV_NS="" PROV_SA="" PROV_ARGS=() PROV_ENVS=()
   while read -r key value; do
     case $key in
-      namespace) ns=$value ;;
-      serviceaccount) sa=$value ;;
-      arg) args+=("$value") ;;
-      env) envs+=("$value") ;;
+      namespace) PROV_NS=$value ;;
+      serviceaccount) PROV_SA=$value ;;
+      arg) PROV_ARGS+=("$value") ;;
+      env) PROV_ENVS+=("$value") ;;
     esac
-  done < <(node "$CLUSTER_DIR/lib/provisioner-spec.js" "$dir")
-  [[ -n $ns ]] || die "could not read the provisioner Deployment from $dir"
+  done < <(node "$CLUSTER_DIR/lib/provisioner-spec.js" "$1")
+  [[ -n $PROV_NS ]] || die "could not read the provisioner Deployment from $1"
+}
+
+# start_nfs_provisioner: starts the provisioner of read_provisioner_spec (the real one, or the
+# stand-in when the real one could not be built).
+start_nfs_provisioner() {
+  local ns=$PROV_NS sa=$PROV_SA args=("${PROV_ARGS[@]}") envs=("${PROV_ENVS[@]}")
   wait_for 60 "ServiceAccount $ns/$sa" kubectl get serviceaccount "$sa" -n "$ns" || die "ServiceAccount $ns/$sa missing"
   provisioner_kubeconfig "$ns" "$sa"
   args+=("-kubeconfig=$STATE/kubeconfig/nfs-provisioner" "-server-hostname=$NFS_ADDR")

@@ -17,21 +17,9 @@ function stale() {
   return fs.readdirSync(sources).some(f => fs.statSync(path.join(sources, f)).mtimeMs > built);
 }
 
-// esbuild is loaded only to rebuild. Sources outside lib/policy/ are not watched: keep the plugin's
-// imports inside that folder.
+// esbuild is loaded only to rebuild (scripts/bundle.js). Sources outside lib/policy/ are not
+// watched: keep the plugin's imports inside that folder.
 if (stale()) {
-  // Written to a file of this process and renamed into place (parallel synths never see half a file).
-  const temporary = `${outfile}.${process.pid}.tmp`;
-  require('esbuild').buildSync({
-    entryPoints: [path.join(root, 'lib', 'policy', 'validation-plugin.ts')],
-    outfile: temporary,
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-  });
-  fs.renameSync(temporary, outfile);
+  require('../scripts/bundle').bundle({ entryPoints: [path.join(sources, 'validation-plugin.ts')], outfile });
 }
 module.exports = require(outfile);

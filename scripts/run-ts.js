@@ -7,9 +7,8 @@
 // Type errors are caught by `npm run typecheck`, which `npm test` runs first. The bundle has a
 // source map and source maps are on, so a stack trace points at main.ts and lib/*.ts.
 'use strict';
-const fs = require('fs');
 const path = require('path');
-const { buildSync } = require('esbuild');
+const { bundle } = require('./bundle');
 
 const [entry, ...args] = process.argv.slice(2);
 if (!entry || !entry.endsWith('.ts')) {
@@ -18,27 +17,7 @@ if (!entry || !entry.endsWith('.ts')) {
 }
 const root = path.resolve(__dirname, '..');
 const outfile = path.join(root, '.build', path.basename(entry, '.ts') + '.js');
-const { outputFiles } = buildSync({
-  entryPoints: [path.resolve(root, entry)],
-  outfile,
-  bundle: true,
-  packages: 'external',
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  logLevel: 'warning',
-  sourcemap: 'linked',
-  sourcesContent: false,
-  write: false,
-});
-// Each file written aside and renamed into place: synths running at the same time (e.g. two
-// outputs of the cluster test) never load a half-written bundle.
-fs.mkdirSync(path.dirname(outfile), { recursive: true });
-for (const file of outputFiles) {
-  const tmp = `${file.path}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, file.contents);
-  fs.renameSync(tmp, file.path);
-}
+bundle({ entryPoints: [path.resolve(root, entry)], outfile, sourcemap: 'linked', sourcesContent: false });
 // As `node --enable-source-maps`, for the bundle loaded below (and nothing loaded before it).
 process.setSourceMapsEnabled(true);
 process.argv = [process.argv[0], outfile, ...args];

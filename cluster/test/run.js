@@ -7,24 +7,14 @@
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const { buildSync } = require('esbuild');
+const { bundle } = require('../../scripts/bundle');
 
 const here = __dirname;
 const out = path.join(here, '..', '..', '.build', 'cluster-test');
 fs.rmSync(out, { recursive: true, force: true });
 const only = process.argv[2];
 const files = fs.readdirSync(here).filter((f) => f.endsWith('.test.ts') && (!only || f.includes(only))).sort();
-buildSync({
-  entryPoints: files.map((f) => path.join(here, f)),
-  outdir: out,
-  bundle: true,
-  packages: 'external',
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: 'inline',
-  logLevel: 'warning',
-});
+bundle({ entryPoints: files.map((f) => path.join(here, f)), outdir: out, sourcemap: 'inline' });
 const compiled = files.map((f) => path.join(out, f.replace(/\.ts$/, '.js')));
 const res = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=1',
   '--test-reporter=spec', ...compiled], { stdio: 'inherit' });

@@ -14,8 +14,8 @@ import {
   procFile, run, waitFor,
 } from './harness';
 import { caughtUp, get, keys, put, readyPod, writeKeys } from './mehdb-api';
+import { NS } from './statefulset';
 
-const NS = 'mehdb';
 let mehdb0: k8s.V1Pod;
 let mehdb1: k8s.V1Pod;
 const ip = (pod: k8s.V1Pod) => pod.status!.podIP!;

@@ -9,9 +9,8 @@ import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { NFS_ADDR, PROVISIONER_KIND, STATE, core, figure, isReady, kubectl, run, waitFor } from './harness';
 import { caughtUp, keys, put, readyPod, writeKeys } from './mehdb-api';
-import { deleteStatefulSetAndClaims, mehdbPods } from './statefulset';
+import { NS, deleteStatefulSetAndClaims, mehdbPods } from './statefulset';
 
-const NS = 'mehdb';
 const CATCH_UP_KEYS = 2000;
 const ip = (pod: k8s.V1Pod) => pod.status!.podIP!;
 const leader = () => readyPod(NS, 'mehdb-0', 60_000);

@@ -5,8 +5,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { MANIFESTS, core, kubectl, waitFor } from './harness';
+import { NS } from './statefulset';
 
-const NS = 'mehdb';
 
 test('kubectl delete -f dist/ removes every object of the manifests, and no volume is left behind', async () => {
   await kubectl('delete', '-f', MANIFESTS, '--ignore-not-found', '--wait=true', '--timeout=180s');

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import * as k8s from '@kubernetes/client-node';
 import { core, kubectl, waitFor } from './harness';
 
-/** The namespace of the default preset. */
+/** The namespace of the default preset (and of the production variant the tests apply). */
 export const NS = 'mehdb';
 
 /** The datastore's pods in the namespace. */

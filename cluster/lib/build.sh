@@ -137,7 +137,9 @@ build_nfs_provisioner() {
   NFS_PROVISIONER_BIN=$dir/bin/nfs-provisioner NFS_PROVISIONER_KIND=real
 }
 
-build_all() {
+# build_k8s: sets BIN_k8s to the cache's folder of etcd and the Kubernetes binaries, building
+# the k8s module only when the cache lacks it (used alone by cluster/k8s-bin.sh).
+build_k8s() {
   have go || die "go is not on PATH (Go 1.26 is needed to build the cluster)"
   mkdir -p "$CACHE_ROOT"
   local vpkg=k8s.io/component-base/version minor=${K8S_VERSION#v1.}
@@ -150,6 +152,10 @@ build_all() {
     k8s.io/kubernetes/cmd/kube-scheduler \
     k8s.io/kubernetes/cmd/kubelet \
     k8s.io/kubernetes/cmd/kube-proxy
+}
+
+build_all() {
+  build_k8s
   build_module "$CLUSTER_DIR/kwok" kwok "$KWOK_VERSION" "" \
     sigs.k8s.io/kwok/cmd/kwok ./cmd/kwok-stages
   build_module "$CLUSTER_DIR/node" node "$CONTAINERD_VERSION" \

@@ -38,6 +38,30 @@ export interface Config {
   readonly replicationWaitMs: number;
   /** Most records per replication batch. */
   readonly replicationBatch: number;
+  /** Leader election and synchronous replication; undefined when MEHDB_FAILOVER is `off`. */
+  readonly failover: FailoverConfig | undefined;
+}
+
+/** MEHDB_FAILOVER=lease: who leads is decided by a Lease, and writes wait for followers. */
+export interface FailoverConfig {
+  /** Replicas of the StatefulSet (MEHDB_REPLICAS); the peers are ordinals 0..replicas-1. */
+  readonly replicas: number;
+  /** This pod's ordinal. */
+  readonly ordinal: number;
+  /** Peer pod name -> base URL (every replica, this one included). */
+  readonly peers: ReadonlyMap<string, string>;
+  /** Followers of the current epoch that must hold a write before it is acknowledged. */
+  readonly syncAcks: number;
+  /** How long a write waits for those acknowledgements before 503. */
+  readonly syncTimeoutMs: number;
+  /** May the leader record solo mode and acknowledge alone when no follower answers? */
+  readonly solo: boolean;
+  readonly leaseName: string;
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+  /** The API server: base URL, bearer token file, CA file. */
+  readonly kubeApi: { readonly url: string; readonly tokenFile: string; readonly caFile: string };
 }
 
 export { ConfigError } from './errors';
@@ -110,6 +134,82 @@ function logLevel(env: Env): LogLevel {
   return level as LogLevel;
 }
 
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** The API server as seen from a pod, or as MEHDB_KUBE_API / _TOKEN_FILE / _CA_FILE say. */
+function kubeApi(env: Env): FailoverConfig['kubeApi'] {
+  let url = env.MEHDB_KUBE_API;
+  if (!url) {
+    const host = env.KUBERNETES_SERVICE_HOST;
+    if (!host) throw new ConfigError('MEHDB_FAILOVER=lease needs the API server: KUBERNETES_SERVICE_HOST (set in every pod) or MEHDB_KUBE_API');
+    url = `https://${host.includes(':') ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT || '443'}`;
+  }
+  if (!/^https:\/\/[^/?#]+$/.test(url)) throw new ConfigError(`MEHDB_KUBE_API must be https://host[:port], got ${JSON.stringify(url)}`);
+  return { url, tokenFile: str(env, 'MEHDB_KUBE_TOKEN_FILE', `${SA_DIR}/token`), caFile: str(env, 'MEHDB_KUBE_CA_FILE', `${SA_DIR}/ca.crt`) };
+}
+
+/** MEHDB_PEERS (`name=url,...`) or the StatefulSet's stable DNS names. */
+function peerUrls(env: Env, statefulSet: string, replicas: number, base: { service: string; namespace: string; port: number }): Map<string, string> {
+  const peers = new Map<string, string>();
+  const explicit = env.MEHDB_PEERS;
+  if (explicit) {
+    for (const part of explicit.split(',')) {
+      const [name, url] = part.split('=');
+      if (!name || !url || !parsePodName(name)) throw new ConfigError(`MEHDB_PEERS must be name=url pairs separated by commas, got ${JSON.stringify(part)}`);
+      peers.set(name.trim(), validUrl('MEHDB_PEERS', url.trim()));
+    }
+  }
+  const domain = str(env, 'MEHDB_CLUSTER_DOMAIN', 'cluster.local');
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(domain)) throw new ConfigError(`MEHDB_CLUSTER_DOMAIN must be a DNS name, got ${JSON.stringify(domain)}`);
+  for (let i = 0; i < replicas; i++) {
+    const name = `${statefulSet}-${i}`;
+    if (!peers.has(name)) peers.set(name, `http://${name}.${base.service}.${base.namespace}.svc.${domain}:${base.port}`);
+  }
+  return peers;
+}
+
+function bool(env: Env, name: string): boolean {
+  const raw = str(env, name, 'false').toLowerCase();
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+  return raw === 'true';
+}
+
+/** MEHDB_FAILOVER and its settings; undefined when it is off (ordinal 0 leads). */
+function failoverConfig(env: Env, host: string, base: { service: string; namespace: string; port: number }): FailoverConfig | undefined {
+  const mode = str(env, 'MEHDB_FAILOVER', 'off');
+  if (mode === 'off') return undefined;
+  if (mode !== 'lease') throw new ConfigError(`MEHDB_FAILOVER must be lease or off, got ${JSON.stringify(mode)}`);
+  const pod = parsePodName(host);
+  if (!pod) throw new ConfigError(`MEHDB_FAILOVER=lease needs MEHDB_HOST to be a StatefulSet pod name <name>-<ordinal>, got ${JSON.stringify(host)}`);
+  const replicas = int(env, 'MEHDB_REPLICAS', 1, 1, 99);
+  if (pod.ordinal >= replicas) throw new ConfigError(`MEHDB_REPLICAS (${replicas}) must exceed this pod's ordinal ${pod.ordinal}`);
+  const syncAcks = int(env, 'MEHDB_SYNC_ACKS', replicas > 1 ? 1 : 0, 0, 98);
+  if (syncAcks > replicas - 1 || (syncAcks === 0 && replicas > 1)) {
+    throw new ConfigError(`MEHDB_SYNC_ACKS must be between 1 and MEHDB_REPLICAS - 1 (${replicas - 1}), got ${syncAcks}`);
+  }
+  const leaseDurationMs = int(env, 'MEHDB_LEASE_DURATION_MS', 5_000, 100, 600_000);
+  const renewDeadlineMs = int(env, 'MEHDB_RENEW_DEADLINE_MS', 3_000, 50, 600_000);
+  const retryPeriodMs = int(env, 'MEHDB_RETRY_PERIOD_MS', 1_000, 10, 600_000);
+  if (!(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > 1.2 * retryPeriodMs)) {
+    throw new ConfigError(`lease timings must satisfy MEHDB_LEASE_DURATION_MS (${leaseDurationMs}) > MEHDB_RENEW_DEADLINE_MS (${renewDeadlineMs}) > 1.2 x MEHDB_RETRY_PERIOD_MS (${retryPeriodMs})`);
+  }
+  const leaseName = str(env, 'MEHDB_LEASE_NAME', `${pod.statefulSet}-leader`);
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(leaseName)) throw new ConfigError(`MEHDB_LEASE_NAME must be a DNS subdomain name, got ${JSON.stringify(leaseName)}`);
+  return {
+    replicas,
+    ordinal: pod.ordinal,
+    peers: peerUrls(env, pod.statefulSet, replicas, base),
+    syncAcks,
+    syncTimeoutMs: int(env, 'MEHDB_SYNC_TIMEOUT_MS', 2_000, 10, 600_000),
+    solo: bool(env, 'MEHDB_SOLO'),
+    leaseName,
+    leaseDurationMs,
+    renewDeadlineMs,
+    retryPeriodMs,
+    kubeApi: kubeApi(env),
+  };
+}
+
 /** Reads and validates the configuration. Throws ConfigError with a readable message. */
 export function loadConfig(env: Env = process.env, hostname: string = os.hostname()): Config {
   const host = str(env, 'MEHDB_HOST', hostname).trim();
@@ -138,6 +238,7 @@ export function loadConfig(env: Env = process.env, hostname: string = os.hostnam
   }
   const MiB = 1024 * 1024;
   const maxValueBytes = int(env, 'MEHDB_MAX_VALUE_BYTES', 4 * MiB, 1, 256 * MiB);
+  const failover = failoverConfig(env, host, { service, namespace, port });
   return {
     host,
     role,
@@ -160,5 +261,6 @@ export function loadConfig(env: Env = process.env, hostname: string = os.hostnam
     shutdownTimeoutMs: int(env, 'MEHDB_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     replicationWaitMs: int(env, 'MEHDB_REPLICATION_WAIT_MS', 20_000, 10, 300_000),
     replicationBatch: int(env, 'MEHDB_REPLICATION_BATCH', 1000, 1, 100_000),
+    failover,
   };
 }

@@ -33,10 +33,10 @@ async function main(): Promise<void> {
   }
   log.info('mehdb started', {
     host: config.host,
-    role: config.role,
+    role: config.failover ? 'elected (lease)' : config.role,
     bind: config.bind,
     port: config.port,
-    leader: config.leaderUrl,
+    leader: config.failover ? config.failover.leaseName : config.leaderUrl,
     keys: app.store.keyCount,
   });
   let stopping = false;

@@ -1,5 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { Config, Role } from '../config';
+import { Config } from '../config';
+import { Leadership } from '../failover/leadership';
 import { Logger, errText } from '../log';
 import { LogStore } from '../store/log-store';
 import { deleteValue, getValue, putValue } from './key-handlers';
@@ -12,14 +13,15 @@ export interface HttpDeps {
   readonly config: Config;
   readonly store: LogStore;
   readonly log: Logger;
-  readonly role: Role;
-  /** Follower: caught up with the leader at least once. Leader: always. */
-  ready(): boolean;
+  /** Who leads: ordinal 0 (MEHDB_FAILOVER=off) or the Lease holder. */
+  readonly leadership: Leadership;
   shuttingDown(): boolean;
   /** GET /replication/changes, served by the replication module. */
   replicationChanges(res: ServerResponse, query: URLSearchParams): void;
   /** GET /replication/snapshot, served by the replication module. */
-  replicationSnapshot(res: ServerResponse): void;
+  replicationSnapshot(res: ServerResponse, query: URLSearchParams): void;
+  /** POST /replication/fence (MEHDB_FAILOVER=lease only). */
+  replicationFence(res: ServerResponse, query: URLSearchParams): void;
   /** The /metrics page. */
   metricsText(): string;
 }
@@ -37,21 +39,22 @@ export function routeTable(deps: HttpDeps): RouteSpec[] {
     { method: 'HEAD', path, label, readsBody: false, handler },
   ];
   return [
-    ...readOnly('get', '/get/:key', (req, res, key) => getValue(deps, key, req, res)),
+    ...readOnly('get', '/get/:key', (req, res, key, query) => getValue(deps, key, req, res, query)),
     { method: 'PUT', path: '/set/:key', label: 'set', readsBody: true, handler: (req, res, key) => putValue(deps, key, req, res) },
     { method: 'DELETE', path: '/delete/:key', label: 'delete', readsBody: true, handler: (req, res, key) => deleteValue(deps, key, req, res) },
     ...readOnly('keys', '/keys', (_req, res) => text(res, 200, JSON.stringify(store.keys()) + '\n', { 'Content-Type': 'application/json' })),
     ...readOnly('status', '/status', (_req, res, _key, query) =>
-      new URLSearchParams(query).get('level') === 'full' ? text(res, 200, `${store.keyCount}\n`) : text(res, 200, deps.role),
+      new URLSearchParams(query).get('level') === 'full' ? text(res, 200, `${store.keyCount}\n`) : text(res, 200, deps.leadership.role()),
     ),
     ...readOnly('healthz', '/healthz', (_req, res) => text(res, 200, 'ok\n')),
     ...readOnly('readyz', '/readyz', (_req, res) => {
       if (deps.shuttingDown()) return text(res, 503, 'shutting down\n');
-      return deps.ready() ? text(res, 200, 'ready\n') : text(res, 503, 'catching up\n');
+      return deps.leadership.ready() ? text(res, 200, 'ready\n') : text(res, 503, 'catching up\n');
     }),
     ...readOnly('metrics', '/metrics', (_req, res) => text(res, 200, deps.metricsText(), { 'Content-Type': PROMETHEUS_TEXT })),
     { method: 'GET', path: '/replication/changes', label: 'replication', readsBody: false, handler: (_req, res, _key, query) => deps.replicationChanges(res, new URLSearchParams(query)) },
-    { method: 'GET', path: '/replication/snapshot', label: 'replication', readsBody: false, handler: (_req, res) => deps.replicationSnapshot(res) },
+    { method: 'GET', path: '/replication/snapshot', label: 'replication', readsBody: false, handler: (_req, res, _key, query) => deps.replicationSnapshot(res, new URLSearchParams(query)) },
+    { method: 'POST', path: '/replication/fence', label: 'replication', readsBody: false, handler: (_req, res, _key, query) => deps.replicationFence(res, new URLSearchParams(query)) },
   ];
 }
 

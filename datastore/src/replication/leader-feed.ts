@@ -4,7 +4,30 @@ import { Logger, errText } from '../log';
 import { MetricsSource, MetricsText } from '../metrics';
 import { IndexEntry, LogStore } from '../store/log-store';
 import { TYPE_SEGMENT, encodeRecord } from '../store/record';
-import { CONTENT_TYPE, HDR_SEQ, HDR_STORE, MAX_BATCH_BYTES } from './wire';
+import { CONTENT_TYPE, HDR_CONFLICT, HDR_HISTORY, HDR_SEQ, HDR_STORE, MAX_BATCH_BYTES } from './wire';
+
+/** What a pull says about the replica that sends it (MEHDB_FAILOVER=lease). */
+export interface PullClaim {
+  /** Pod name of the puller. */
+  readonly replica: string | undefined;
+  /** The epoch it pulls in. */
+  readonly epoch: number | undefined;
+  /** The epoch that wrote its record `since`. */
+  readonly last: number | undefined;
+  readonly since: number;
+}
+
+/** Epoch fencing on the serving side: whether a pull is served, and the history to send. */
+export interface FeedFencing {
+  /**
+   * `serve`; `epoch` (the epochs differ); `not-ready` (a new leader still catching up);
+   * `snapshot` (the puller's log holds a tail the source does not). A served pull is also the
+   * puller's acknowledgement of everything up to `since`.
+   */
+  admit(claim: PullClaim): 'serve' | 'epoch' | 'not-ready' | 'snapshot';
+  /** The epoch history, header form. */
+  history(): string;
+}
 
 /**
  * Serves the change stream to followers:
@@ -34,6 +57,7 @@ export class LeaderFeed implements MetricsSource {
     private readonly config: Config,
     private readonly store: LogStore,
     private readonly log: Logger,
+    private readonly fencing?: FeedFencing,
   ) {}
 
 /** GET /replication/changes: validates the query, then answers (long-polling when nothing is new). */
@@ -45,14 +69,21 @@ export class LeaderFeed implements MetricsSource {
     if (since === undefined || wait === undefined || (store !== null && !/^[0-9a-f]{32}$/.test(store))) {
       return void plain(res, 400, 'bad replication request\n');
     }
-    void this.serveChanges(res, since, this.stopping ? 0 : Math.min(wait, this.config.replicationWaitMs), store).catch((err) => {
+    if (this.fencing) {
+      const verdict = this.fencing.admit(claimOf(query, since));
+      if (verdict === 'epoch') return void this.conflict(res, 'epoch');
+      if (verdict === 'not-ready') return void plain(res, 503, 'not ready\n');
+      if (verdict === 'snapshot') return void this.conflict(res);
+    }
+    const claim = this.fencing ? claimOf(query, since) : undefined;
+    void this.serveChanges(res, since, this.stopping ? 0 : Math.min(wait, this.config.replicationWaitMs), store, claim).catch((err) => {
       this.log.warn('replication response failed', { error: errText(err) });
       if (!res.headersSent) plain(res, 500, 'replication failed\n');
       else res.destroy();
     });
   }
 
-  private async serveChanges(res: ServerResponse, since: number, wait: number, store: string | null): Promise<void> {
+  private async serveChanges(res: ServerResponse, since: number, wait: number, store: string | null, claim: PullClaim | undefined): Promise<void> {
     const s = this.store;
     if (store !== null && store !== s.storeId) return void this.conflict(res);
     let entries = s.changesSince(since, this.config.replicationBatch);
@@ -66,6 +97,8 @@ export class LeaderFeed implements MetricsSource {
       res.removeListener('close', onClose);
       if (gone || res.destroyed) return;
       if (store !== null && store !== s.storeId) return void this.conflict(res);
+      // Leadership may have changed during the wait.
+      if (claim && this.fencing!.admit(claim) !== 'serve') return void this.conflict(res, 'epoch');
       entries = s.changesSince(since, this.config.replicationBatch);
     }
     if (entries === 'too-old') return void this.conflict(res);
@@ -81,26 +114,37 @@ export class LeaderFeed implements MetricsSource {
       'Content-Length': bytes,
       [HDR_STORE]: s.storeId,
       [HDR_SEQ]: String(seq),
+      ...this.historyHeader(),
     });
     for (const b of bufs) res.write(b);
     res.end();
   }
 
-  private conflict(res: ServerResponse): void {
+  private conflict(res: ServerResponse, reason: 'epoch' | 'snapshot' = 'snapshot'): void {
     res.writeHead(409, {
       'Content-Type': 'text/plain; charset=utf-8',
       [HDR_STORE]: this.store.storeId,
       [HDR_SEQ]: String(this.store.committedSeq),
+      [HDR_CONFLICT]: reason,
     });
-    res.end('snapshot required\n');
+    res.end(reason === 'epoch' ? 'epoch mismatch\n' : 'snapshot required\n');
+  }
+
+  private historyHeader(): Record<string, string> {
+    return this.fencing ? { [HDR_HISTORY]: this.fencing.history() } : {};
   }
 
 /** GET /replication/snapshot: streams every live record as of one seq, then the end mark. */
-  snapshot(res: ServerResponse): void {
+  snapshot(res: ServerResponse, query: URLSearchParams): void {
+    if (this.fencing) {
+      const verdict = this.fencing.admit({ ...claimOf(query, 0), replica: undefined });
+      if (verdict === 'epoch') return void this.conflict(res, 'epoch');
+      if (verdict === 'not-ready') return void plain(res, 503, 'not ready\n');
+    }
     this.stats.snapshotsServed++;
     const snap = this.store.beginSnapshot();
     res.on('close', snap.release);
-    res.writeHead(200, { 'Content-Type': CONTENT_TYPE, [HDR_STORE]: snap.storeId, [HDR_SEQ]: String(snap.seq) });
+    res.writeHead(200, { 'Content-Type': CONTENT_TYPE, [HDR_STORE]: snap.storeId, [HDR_SEQ]: String(snap.seq), ...this.historyHeader() });
     void this.streamSnapshot(res, snap.entries, snap.seq)
       .catch((err) => {
         this.log.warn('snapshot stream failed', { error: errText(err) });
@@ -136,6 +180,16 @@ function drained(res: ServerResponse): Promise<void> {
     res.on('drain', done);
     res.on('close', done);
   });
+}
+
+function claimOf(query: URLSearchParams, since: number): PullClaim {
+  const replica = query.get('replica');
+  return {
+    replica: replica !== null && /^[a-z0-9.-]{1,253}$/.test(replica) ? replica : undefined,
+    epoch: intParam(query.get('epoch')),
+    last: intParam(query.get('last')),
+    since,
+  };
 }
 
 function intParam(v: string | null): number | undefined {

@@ -9,6 +9,10 @@ import { DecodeLimits, DecodedRecord, decodeRecord } from '../store/record';
 export const HDR_STORE = 'x-mehdb-store';
 /** Response header: the leader's committed seq. */
 export const HDR_SEQ = 'x-mehdb-seq';
+/** Response header: the source's epoch history (`epoch:firstSeq,...`, see failover/epoch-state.ts). */
+export const HDR_HISTORY = 'x-mehdb-history';
+/** Response header of a 409: `epoch` (the epochs differ: ask the Lease who leads) or `snapshot`. */
+export const HDR_CONFLICT = 'x-mehdb-conflict';
 /** Content type of record streams. */
 export const CONTENT_TYPE = 'application/x-mehdb-records';
 

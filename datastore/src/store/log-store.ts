@@ -186,9 +186,19 @@ export class LogStore {
     };
   }
 
-  /** Durably stores the value; resolves once it is on stable storage and visible. */
-  async put(key: string, value: Buffer): Promise<void> {
-    await this.pipeline.enqueue(TYPE_PUT, ++this.lastAssigned, key, value);
+  /** Durably stores the value; resolves with its seq once it is on stable storage and visible. */
+  async put(key: string, value: Buffer): Promise<number> {
+    const seq = ++this.lastAssigned;
+    await this.pipeline.enqueue(TYPE_PUT, seq, key, value);
+    return seq;
+  }
+
+  /**
+   * The seq of the latest change of `key` (a tombstone included); for a key with no record, the
+   * horizon: any tombstone of it that compaction dropped was at or below it.
+   */
+  seqOf(key: string): number {
+    return this.index.get(key)?.seq ?? this.horizonValue;
   }
 
   /** Durably deletes; resolves false (and writes nothing) when the key is absent. */

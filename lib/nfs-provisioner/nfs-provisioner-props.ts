@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { API_SERVER_PORTS } from '../common/network';
 import { ProbeTiming } from '../common/probes';
 import { ContainerResources } from '../common/resources';
 import { NfsPortSet } from './nfs-ports';
@@ -72,7 +73,7 @@ export interface NfsProvisionerSettings {
    */
   readonly nfsClientCidrs?: string[];
   /** Ports of the Kubernetes API server the provisioner may reach (egress). @default [443, 6443] */
-  readonly apiServerPorts?: number[];
+  readonly apiServerPorts?: readonly number[];
   /** Also create the PVC `nfs` (1Mi, ReadWriteMany) that proves provisioning works. @default false */
   readonly testClaim?: boolean;
   /**
@@ -147,7 +148,7 @@ export const NFS_PROVISIONER_DEFAULTS = {
   imagePullPolicy: 'Always',
   networkPolicy: true,
   nfsClientCidrs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'],
-  apiServerPorts: [443, 6443],
+  apiServerPorts: API_SERVER_PORTS,
   testClaim: false,
   extraArgs: [],
   readinessProbe: { initialDelaySeconds: 5, periodSeconds: 10 },

@@ -2,7 +2,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { k8s } from '../../imports';
 import { appLabels, selectorLabels } from '../common/labels';
-import { DNS_EGRESS, policyPort } from '../common/network';
+import { apiServerEgress, DNS_EGRESS, policyPort } from '../common/network';
 import { probeTimingFields } from '../common/probes';
 import { toResourceRequirements } from '../common/resources';
 import { declarePolicyExceptions, PolicyExceptions } from '../policy/exceptions';
@@ -60,6 +60,8 @@ export class NfsProvisioner extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   /** The Service whose ports the provisioner checks at start. */
   public readonly service: k8s.KubeService;
+  /** Ports of the API server its pods may reach; the mehdb pods' egress for failover reuses them. */
+  public readonly apiServerPorts: readonly number[];
   /** The props with defaults applied and checked. */
   private readonly settled: SettledNfsProvisionerProps;
   private readonly ports: readonly NfsPort[];
@@ -72,6 +74,7 @@ export class NfsProvisioner extends Construct {
     this.namespace = namespace;
     this.provisionerName = this.settled.provisionerName;
     this.storageClassName = this.settled.storageClassName;
+    this.apiServerPorts = this.settled.apiServerPorts;
     this.ports = nfsPorts(this.settled.portSet);
     this.labels = appLabels(name, 'storage');
 
@@ -202,7 +205,7 @@ export class NfsProvisioner extends Construct {
           from: nfsClientCidrs.map(cidr => ({ ipBlock: { cidr } })),
           ports: this.ports.map(p => policyPort(p.port, p.protocol)),
         }],
-        egress: [DNS_EGRESS, { ports: apiServerPorts.map(port => policyPort(port)) }],
+        egress: [DNS_EGRESS, apiServerEgress(apiServerPorts)],
       },
     };
   }

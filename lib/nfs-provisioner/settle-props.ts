@@ -40,7 +40,7 @@ export function settleNfsProvisionerProps(props: NfsProvisionerProps): SettledNf
     imagePullPolicy: checkOneOf('NfsProvisioner.imagePullPolicy', props.imagePullPolicy ?? d.imagePullPolicy, ['Always', 'IfNotPresent']),
     networkPolicy: props.networkPolicy ?? d.networkPolicy,
     nfsClientCidrs: checkList('NfsProvisioner.nfsClientCidrs', props.nfsClientCidrs ?? [...d.nfsClientCidrs], checkCidr),
-    apiServerPorts: checkList('NfsProvisioner.apiServerPorts', props.apiServerPorts ?? [...d.apiServerPorts], checkPort),
+    apiServerPorts: checkList('NfsProvisioner.apiServerPorts', (props.apiServerPorts ?? [...d.apiServerPorts]) as number[], checkPort),
     extraArgs: (props.extraArgs ?? [...d.extraArgs]).map((arg, i, all) => checkExtraArg(`NfsProvisioner.extraArgs[${i}]`, arg, all.slice(0, i))),
     readinessProbe: checkProbeTiming('NfsProvisioner.readinessProbe', props.readinessProbe ?? {}, d.readinessProbe),
     livenessProbe: checkProbeTiming('NfsProvisioner.livenessProbe', props.livenessProbe ?? {}, d.livenessProbe),

@@ -32,6 +32,7 @@ export class NamespacedChart extends Chart {
       ...config.mehdb,
       namespace: config.namespace,
       storageClassName: this.storage.storageClassName,
+      apiServerPorts: this.storage.apiServerPorts,
     });
     this.mehdb.node.addDependency(this.storage);
   }

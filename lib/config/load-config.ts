@@ -49,6 +49,7 @@ const MEHDB_KEYS: Record<keyof MehdbSettings, Kind> = {
   imagePullSecrets: 'string[]', podLabels: 'object', podAnnotations: 'object', serviceLabels: 'object', serviceAnnotations: 'object',
   claimLabels: 'object', claimAnnotations: 'object', nodeSelector: 'object', tolerations: 'object[]', nodeAffinity: 'object',
   extraEnv: 'object', terminationGracePeriodSeconds: 'number', scrapeAnnotations: 'boolean', serviceMonitor: 'boolean|object',
+  failover: 'object',
 };
 const TOP_KEYS: Record<keyof AppConfigOverrides, Kind> = { namespace: 'string', storage: 'object', mehdb: 'object' };
 

@@ -5,8 +5,8 @@ const LEGACY_MASTER_TAINT = 'node-role.kubernetes.io/master';
 
 /**
  * `default`: what to deploy today. A current, pinned provisioner (v4 ports and RBAC) on a
- * control-plane node, mehdb from this repo's image in its own namespace, pods on different nodes,
- * hardened, with a disruption budget.
+ * control-plane node, mehdb from this repo's image in its own namespace, 3 pods on different
+ * nodes electing their leader through a Lease (failover), hardened, with a disruption budget.
  */
 const DEFAULT_PRESET: AppConfig = {
   preset: 'default',
@@ -24,7 +24,8 @@ const DEFAULT_PRESET: AppConfig = {
  * `tutorial`: the course's manifests in meaning. Provisioner v2.2.2 with its four ports pinned to
  * the node `master` (tolerating both control-plane taints), export `/storage/dynamic`, provisioner
  * `example.com/nfs`, the test claim `nfs`, the upstream mehdb image with the course's probe
- * timings, 2 replicas of RWX 1Gi, in `default`. Every value the course sets is written here, also
+ * timings, 2 replicas of RWX 1Gi with `mehdb-0` leading and no election (failover off), in
+ * `default`. Every value the course sets is written here, also
  * where it equals today's default: these are the course's values, and a changed default must not
  * change the course.
  */
@@ -69,6 +70,9 @@ const TUTORIAL_PRESET: AppConfig = {
     readinessProbe: { initialDelaySeconds: 15, periodSeconds: 30 },
     imagePullPolicy: 'IfNotPresent',
     networkPolicy: false,
+    // The course's behaviour: mehdb-0 always leads, no election, so no ServiceAccount token, no
+    // Role and no API server egress for the datastore.
+    failover: { enabled: false },
   },
 };
 

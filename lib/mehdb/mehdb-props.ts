@@ -41,11 +41,44 @@ export interface MehdbServiceMonitor {
   readonly scrapeTimeout?: string;
 }
 
+/**
+ * Leader failover through a coordination.k8s.io Lease (the datastore's MEHDB_FAILOVER=lease): the
+ * pods elect a leader, and a write is acknowledged only once {@link syncAcks} followers hold it.
+ * Off, pod 0 always leads and followers pull its changes (the course's behaviour). Durations are
+ * seconds, fractions allowed (whole milliseconds); they must satisfy
+ * leaseDurationSeconds > renewDeadlineSeconds > 1.2 x retryPeriodSeconds (client-go's rule).
+ */
+export interface MehdbFailover {
+  /** Elect the leader through a Lease; needs at least 3 replicas, or 2 with {@link solo}. @default true */
+  readonly enabled?: boolean;
+  /** How long a candidate waits after the Lease last changed before it takes over. @default 5 */
+  readonly leaseDurationSeconds?: number;
+  /** How long the leader keeps leading while it cannot renew the Lease. @default 3 */
+  readonly renewDeadlineSeconds?: number;
+  /** Seconds between attempts to take or renew the Lease. @default 1 */
+  readonly retryPeriodSeconds?: number;
+  /** Followers that must hold a write durably before the leader answers 200: 1 to replicas - 1. @default 1 */
+  readonly syncAcks?: number;
+  /** How long a write waits for those acknowledgements before it answers 503 (outcome unknown). @default 2 */
+  readonly syncTimeoutSeconds?: number;
+  /**
+   * When no follower acknowledges in time, let the leader record `solo` in the Lease and write
+   * alone; no follower may be promoted while it is recorded. The only way 2 replicas keep taking
+   * writes after losing the follower. @default false
+   */
+  readonly solo?: boolean;
+  /** Name of the Lease (a DNS subdomain); the Role allows get and update on it alone. @default - `<name>-leader` */
+  readonly leaseName?: string;
+}
+
 /** Settings of the mehdb datastore that a user configures. */
 export interface MehdbSettings {
   /** Name of the StatefulSet, its headless Service and its pods' prefix (`<name>-0`, ...). @default 'mehdb' */
   readonly name?: string;
-  /** Number of pods; pod 0 leads, the others follow. @default 2 */
+  /**
+   * Number of pods. With {@link failover}, 3 tolerate any single failure; 2 need `failover.solo`;
+   * without it, pod 0 leads and the others follow. @default 3
+   */
   readonly replicas?: number;
   /** Datastore image, pinned by tag or digest. @default - the image recorded by `npm run image` (image/mehdb-image.json) */
   readonly image?: string;
@@ -150,6 +183,12 @@ export interface MehdbSettings {
   readonly scrapeAnnotations?: boolean;
   /** A Prometheus Operator ServiceMonitor for `/metrics`: `true` or its settings. @default false */
   readonly serviceMonitor?: boolean | MehdbServiceMonitor;
+  /**
+   * Leader failover through a Lease: the pods get a ServiceAccount with their token, a Role on the
+   * Lease and, with {@link networkPolicy}, egress to the API server. `{ enabled: false }`: pod 0
+   * always leads, no token, no Role. Fields left out take {@link FAILOVER_DEFAULTS} (on). @default {}
+   */
+  readonly failover?: MehdbFailover;
 }
 
 /** Props of {@link Mehdb}. */
@@ -158,6 +197,11 @@ export interface MehdbProps extends MehdbSettings {
   readonly namespace: string;
   /** StorageClass the storage layer serves; the claims use it. */
   readonly storageClassName: string;
+  /**
+   * Ports of the Kubernetes API server the pods may reach with failover on (NetworkPolicy egress);
+   * the chart passes the storage layer's `apiServerPorts`. @default - API_SERVER_PORTS (lib/common/network.ts), 443 and 6443
+   */
+  readonly apiServerPorts?: readonly number[];
 }
 
 /**
@@ -167,7 +211,7 @@ export interface MehdbProps extends MehdbSettings {
  */
 export const MEHDB_DEFAULTS = {
   name: 'mehdb',
-  replicas: 2,
+  replicas: 3,
   containerName: 'mehdb',
   port: 9876,
   storageSize: '1Gi',
@@ -202,21 +246,38 @@ export const MEHDB_DEFAULTS = {
   extraEnv: {},
   scrapeAnnotations: false,
   serviceMonitor: false,
+  failover: {},
 } as const satisfies Required<Omit<MehdbSettings, 'image' | 'storageClassName' | UnsetByDefault>>;
 
 /** Defaults of an enabled ServiceMonitor's fields. */
 export const SERVICE_MONITOR_DEFAULTS = { labels: {}, interval: '30s', scrapeTimeout: '10s' } as const satisfies Required<MehdbServiceMonitor>;
+
+/** Defaults of the failover fields; `leaseName`'s is computed from the name (`<name>-leader`). */
+export const FAILOVER_DEFAULTS = {
+  enabled: true,
+  leaseDurationSeconds: 5,
+  renewDeadlineSeconds: 3,
+  retryPeriodSeconds: 1,
+  syncAcks: 1,
+  syncTimeoutSeconds: 2,
+  solo: false,
+} as const satisfies Required<Omit<MehdbFailover, 'leaseName'>>;
+
+/** Failover settled: every field set and valid (present only when failover is on). */
+export type SettledFailover = Readonly<Required<Omit<MehdbFailover, 'enabled'>>>;
 
 /** Settings with no default value: unset, the field stays out of the manifest (Kubernetes' default applies). */
 type UnsetByDefault = 'startupProbe' | 'persistentVolumeClaimRetentionPolicy' | 'updateStrategy' | 'podManagementPolicy'
   | 'priorityClassName' | 'terminationGracePeriodSeconds';
 
 /** Props of {@link Mehdb} after defaults and checks: every field set (but those unset by default), every value valid. */
-export type SettledMehdbProps = Readonly<Required<Omit<MehdbProps, UnsetByDefault | 'podDisruptionBudget' | 'serviceMonitor' | 'topologySpreadConstraints'>>>
+export type SettledMehdbProps = Readonly<Required<Omit<MehdbProps, UnsetByDefault | 'podDisruptionBudget' | 'serviceMonitor' | 'topologySpreadConstraints' | 'failover'>>>
   & Readonly<Pick<MehdbProps, UnsetByDefault>> & {
     /** The budget, or undefined for none. */
     readonly podDisruptionBudget?: DisruptionBudget;
     /** The ServiceMonitor's settings, or undefined for none. */
     readonly serviceMonitor?: Required<MehdbServiceMonitor>;
     readonly topologySpreadConstraints: ReadonlyArray<Required<TopologySpread>>;
+    /** The failover settings, or undefined when failover is off. */
+    readonly failover?: SettledFailover;
   };

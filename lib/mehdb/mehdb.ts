@@ -1,11 +1,13 @@
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { k8s } from '../../imports';
 import { appLabels, selectorLabels } from '../common/labels';
-import { DNS_EGRESS, policyPort } from '../common/network';
+import { apiServerEgress, DNS_EGRESS, policyPort } from '../common/network';
 import { probeTimingFields } from '../common/probes';
 import { toResourceRequirements } from '../common/resources';
 import { checkInteger } from '../common/validate';
 import { ServiceMonitor } from '../monitoring/service-monitor';
+import { failoverEnv, grantLeaseAccess } from './failover';
 import { DisruptionBudget, MehdbProps, MehdbServiceMonitor, ProbeTiming, SettledMehdbProps } from './mehdb-props';
 import { podPlacement } from './placement';
 import { hardenedContainerSecurity, hardenedPodSecurity } from './pod-security';
@@ -20,7 +22,9 @@ const PORT_NAME = 'http';
 
 /**
  * The mehdb datastore: a headless Service and a StatefulSet whose pods `<name>-0`, `<name>-1`, ...
- * each claim their own volume. Pod 0 leads; the others follow it at {@link leaderUrl}.
+ * each claim their own volume. With failover (the default) the pods elect their leader through a
+ * Lease, with their own ServiceAccount and a Role on that Lease; without it, pod 0 leads and the
+ * others follow it at {@link leaderUrl}.
  */
 export class Mehdb extends Construct {
   /** Name of the StatefulSet, the headless Service and the pods' prefix. */
@@ -31,8 +35,12 @@ export class Mehdb extends Construct {
   public readonly statefulSet: k8s.KubeStatefulSet;
   /** The Prometheus Operator ServiceMonitor, when `serviceMonitor` is set. */
   public readonly serviceMonitor?: ServiceMonitor;
-  /** Where followers reach the leader, `http://<name>-0.<service>.<namespace>.svc.<domain>:<port>`. */
+  /** Where followers reach the leader without failover, `http://<name>-0.<service>.<namespace>.svc.<domain>:<port>`. */
   public readonly leaderUrl: string;
+  /** The pods' ServiceAccount, with a Role on the Lease, when failover is on. */
+  public readonly serviceAccount?: kplus.ServiceAccount;
+  /** The Lease the pods elect their leader with, when failover is on. */
+  public readonly leaseName?: string;
   /** The props with defaults applied and checked. */
   private readonly settled: SettledMehdbProps;
   private readonly selector: Record<string, string>;
@@ -48,6 +56,10 @@ export class Mehdb extends Construct {
     this.selector = selectorLabels(this.name);
     this.labels = appLabels(this.name, 'datastore');
 
+    if (this.settled.failover) {
+      this.leaseName = this.settled.failover.leaseName;
+      this.serviceAccount = grantLeaseAccess(this, { name: this.name, namespace: this.namespace, labels: this.labels, leaseName: this.leaseName });
+    }
     this.service = new k8s.KubeService(this, 'Service', this._toServiceProps());
     this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', this._toStatefulSetProps());
     if (this.settled.podDisruptionBudget) {
@@ -80,7 +92,9 @@ export class Mehdb extends Construct {
       metadata: { name: this.name, labels: { ...this.labels, ...serviceLabels }, annotations: nonEmpty(serviceAnnotations) },
       spec: {
         clusterIp: 'None',
-        // Followers must resolve the leader's name before it reports ready.
+        // Every pod's DNS name exists before it is ready: followers must resolve the leader's name
+        // before it reports ready and, with failover, a candidate must reach every peer by its
+        // stable name, also one still catching up (it is not ready until it has).
         publishNotReadyAddresses: true,
         selector: this.selector,
         ports: [{ name: PORT_NAME, port: this.port, targetPort: k8s.IntOrString.fromNumber(this.port) }],
@@ -120,7 +134,9 @@ export class Mehdb extends Construct {
   private _toPodSpec(): k8s.PodSpec {
     const { hardened, runAsUser, priorityClassName, imagePullSecrets, terminationGracePeriodSeconds } = this.settled;
     return {
-      automountServiceAccountToken: false,
+      // The token only for the election (the Lease); without failover the pod never talks to the API server.
+      serviceAccountName: this.serviceAccount?.name,
+      automountServiceAccountToken: this.serviceAccount !== undefined,
       ...podPlacement(this.settled, this.selector),
       priorityClassName,
       imagePullSecrets: imagePullSecrets.length === 0 ? undefined : imagePullSecrets.map(name => ({ name })),
@@ -145,6 +161,7 @@ export class Mehdb extends Construct {
         { name: 'MEHDB_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
         { name: 'MEHDB_SERVICE', value: this.service.name },
         { name: 'MEHDB_LEADER_URL', value: this.leaderUrl },
+        ...(this.settled.failover ? failoverEnv(this.settled.failover, this.settled.replicas, this.settled.clusterDomain) : []),
         ...Object.entries(extraEnv).map(([name, value]) => ({ name, value })),
       ],
       startupProbe: startupProbe && this._toHttpProbe('/status', startupProbe),
@@ -203,7 +220,8 @@ export class Mehdb extends Construct {
   /**
    * The datastore has no authentication, so this is its access control: the port is open to the
    * peers (replication) and to pods labelled as clients in the same namespace; egress goes only to
-   * DNS and the peers. Kubelet probes come from the node (see the README's policy section).
+   * DNS, the peers and, with failover, the API server (the Lease) on the storage layer's
+   * `apiServerPorts`. Kubelet probes come from the node (see the README's policy section).
    */
   private _toNetworkPolicyProps(): k8s.KubeNetworkPolicyProps {
     const peers: k8s.NetworkPolicyPeer = { podSelector: { matchLabels: this.selector } };
@@ -214,7 +232,11 @@ export class Mehdb extends Construct {
         podSelector: { matchLabels: this.selector },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [{ from: [peers, clients], ports: [policyPort(this.port)] }],
-        egress: [DNS_EGRESS, { to: [peers], ports: [policyPort(this.port)] }],
+        egress: [
+          DNS_EGRESS,
+          { to: [peers], ports: [policyPort(this.port)] },
+          ...(this.settled.failover ? [apiServerEgress(this.settled.apiServerPorts)] : []),
+        ],
       },
     };
   }

@@ -18,7 +18,17 @@ export const OWNED_ENV: Readonly<Record<string, string>> = {
   MEHDB_NAMESPACE: 'the namespace (it is read from the pod)',
   MEHDB_SERVICE: 'Mehdb.name (the headless Service)',
   MEHDB_LEADER_URL: 'Mehdb.name, Mehdb.port or Mehdb.clusterDomain (it is derived from them: Mehdb.leaderUrl)',
-  MEHDB_HOST: 'nothing: the pod name gives the ordinal, and ordinal 0 leads',
+  MEHDB_HOST: 'nothing: it is the pod name (with failover, from the downward API)',
+  MEHDB_CLUSTER_DOMAIN: 'Mehdb.clusterDomain',
+  MEHDB_REPLICAS: 'Mehdb.replicas',
+  MEHDB_FAILOVER: 'Mehdb.failover.enabled',
+  MEHDB_SYNC_ACKS: 'Mehdb.failover.syncAcks',
+  MEHDB_SYNC_TIMEOUT_MS: 'Mehdb.failover.syncTimeoutSeconds',
+  MEHDB_SOLO: 'Mehdb.failover.solo',
+  MEHDB_LEASE_NAME: 'Mehdb.failover.leaseName',
+  MEHDB_LEASE_DURATION_MS: 'Mehdb.failover.leaseDurationSeconds',
+  MEHDB_RENEW_DEADLINE_MS: 'Mehdb.failover.renewDeadlineSeconds',
+  MEHDB_RETRY_PERIOD_MS: 'Mehdb.failover.retryPeriodSeconds',
 };
 const PERCENT = /^\d{1,3}%$/;
 /** The datastore's own default of MEHDB_SHUTDOWN_TIMEOUT_MS (datastore/README.md, Configuration). */

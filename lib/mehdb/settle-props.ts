@@ -1,11 +1,13 @@
+import { API_SERVER_PORTS } from '../common/network';
 import { checkProbeTiming } from '../common/probes';
 import { checkResources } from '../common/resources';
 import {
-  checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkInteger, checkLabels, checkOneOf, checkPinnedImage, checkPort, checkQuantity,
+  checkAbsolutePath, checkDnsLabel, checkDnsSubdomain, checkInteger, checkLabels, checkList, checkOneOf, checkPinnedImage, checkPort, checkQuantity,
 } from '../common/validate';
 import { recordedDatastoreImage } from './datastore-image';
 import { MEHDB_DEFAULTS, MehdbProps, SettledMehdbProps } from './mehdb-props';
 import { settleMehdbExtras } from './settle-extras';
+import { settleFailover } from './settle-failover';
 
 /**
  * Resolves {@link MehdbProps} once: each missing field takes its default from
@@ -14,9 +16,11 @@ import { settleMehdbExtras } from './settle-extras';
 export function settleMehdbProps(props: MehdbProps): SettledMehdbProps {
   const d = MEHDB_DEFAULTS;
   const replicas = checkInteger('Mehdb.replicas', props.replicas ?? d.replicas, 1, 1000);
+  const extras = settleMehdbExtras(props, replicas);
+  const name = checkDnsLabel('Mehdb.name', props.name ?? d.name);
   return {
-    ...settleMehdbExtras(props, replicas),
-    name: checkDnsLabel('Mehdb.name', props.name ?? d.name),
+    ...extras,
+    name,
     namespace: checkDnsLabel('Mehdb.namespace', props.namespace),
     port: checkPort('Mehdb.port', props.port ?? d.port),
     clusterDomain: checkDnsSubdomain('Mehdb.clusterDomain', props.clusterDomain ?? d.clusterDomain),
@@ -37,6 +41,9 @@ export function settleMehdbProps(props: MehdbProps): SettledMehdbProps {
     imagePullPolicy: checkOneOf('Mehdb.imagePullPolicy', props.imagePullPolicy ?? d.imagePullPolicy, ['Always', 'IfNotPresent']),
     networkPolicy: props.networkPolicy ?? d.networkPolicy,
     clientSelector: checkLabels('Mehdb.clientSelector', props.clientSelector ?? d.clientSelector),
+    apiServerPorts: checkList('Mehdb.apiServerPorts', (props.apiServerPorts ?? [...API_SERVER_PORTS]) as number[], checkPort),
+    // Last: its replica checks must not hide a problem of another setting.
+    failover: settleFailover(props.failover ?? d.failover, replicas, name),
   };
 }
 

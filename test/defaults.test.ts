@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import * as ts from 'typescript';
 import { TOPOLOGY_SPREAD_DEFAULTS } from '../lib/common/scheduling';
-import { MEHDB_DEFAULTS, SERVICE_MONITOR_DEFAULTS } from '../lib/mehdb';
+import { FAILOVER_DEFAULTS, MEHDB_DEFAULTS, SERVICE_MONITOR_DEFAULTS } from '../lib/mehdb';
 import { NFS_PROVISIONER_DEFAULTS } from '../lib/nfs-provisioner';
 
 /** The `@default` tag text of each field of an interface, read from its source file's JSDoc. */
@@ -28,6 +28,7 @@ describe.each([
   ['lib/mehdb/mehdb-props.ts', 'MehdbSettings', MEHDB_DEFAULTS],
   ['lib/nfs-provisioner/nfs-provisioner-props.ts', 'NfsProvisionerSettings', NFS_PROVISIONER_DEFAULTS],
   ['lib/mehdb/mehdb-props.ts', 'MehdbServiceMonitor', SERVICE_MONITOR_DEFAULTS],
+  ['lib/mehdb/mehdb-props.ts', 'MehdbFailover', FAILOVER_DEFAULTS],
   ['lib/common/scheduling.ts', 'TopologySpread', TOPOLOGY_SPREAD_DEFAULTS],
 ] as const)('%s: each default is stated once, in the defaults object, and the JSDoc says the same', (file, name, defaults) => {
   const documented = documentedDefaults(join(__dirname, '..', file), name);

@@ -23,8 +23,8 @@ describe('Mehdb', () => {
     expect(labels).toMatchObject(find(all, 'PodDisruptionBudget', 'mehdb').spec.selector.matchLabels);
   });
 
-  test('2 replicas, each claiming its own RWX 1Gi volume "data" from nfs-dynamic, mounted at MEHDB_DATADIR', () => {
-    expect(sts.spec.replicas).toBe(2);
+  test('3 replicas, each claiming its own RWX 1Gi volume "data" from nfs-dynamic, mounted at MEHDB_DATADIR', () => {
+    expect(sts.spec.replicas).toBe(3);
     expect(sts.spec.volumeClaimTemplates).toEqual([{
       metadata: { name: 'data' },
       spec: { accessModes: ['ReadWriteMany'], storageClassName: 'nfs-dynamic', resources: { requests: { storage: '1Gi' } } },
@@ -61,8 +61,7 @@ describe('Mehdb', () => {
     expect(podSpec(none).affinity).toBeUndefined();
   });
 
-  test('the default preset passes the hardening list', () => {
-    expect(podSpec(sts).automountServiceAccountToken).toBe(false);
+  test('the default preset passes the hardening list (the token is mounted for the election alone: test/failover.test.ts)', () => {
     expect(podSpec(sts).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
     expect(container.securityContext).toEqual({
       allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },

@@ -34,7 +34,7 @@ describe.each([
     }
   });
 
-  test('mehdb: ingress only from its peers and from pods labelled mehdb-client=true in its namespace; egress to DNS and the peers', () => {
+  test('mehdb: ingress only from its peers and from pods labelled mehdb-client=true in its namespace; egress to DNS, the peers and (failover) the API server', () => {
     const sts = all.find(o => o.kind === 'StatefulSet')!;
     const policy = find(all, 'NetworkPolicy', sts.metadata.name);
     expect(policy.spec.ingress[0].from).toEqual([
@@ -44,6 +44,7 @@ describe.each([
     expect(policy.spec.egress).toEqual([
       { ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
       { to: [{ podSelector: { matchLabels: sts.spec.selector.matchLabels } }], ports: policy.spec.ingress[0].ports },
+      { ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] },
     ]);
     // The client label selects neither workload's pods (no accidental self-grant).
     for (const workload of workloads(all)) expect(selects({ 'mehdb-client': 'true' }, podLabels(workload))).toBe(false);

@@ -13,7 +13,7 @@ import { readSynthRecord, sha256 } from '../lib/policy/synth-record';
 import { writeSynthRecord } from '../lib/policy/write-synth-record';
 import { POLICY_RULE_IDS, PolicyRuleId } from '../lib/policy/rule-ids';
 import { MehdbPolicyValidation } from '../lib/policy/validation-plugin';
-import { PRODUCTION_OVERRIDES } from './fixtures/config-variants';
+import { CONFIG_VARIANTS, PRODUCTION_OVERRIDES } from './fixtures/config-variants';
 import { presetConfig } from './support/synth';
 
 // The CLI's own context and report classes, as `cdk8s synth` passes them to the plugin.
@@ -131,6 +131,16 @@ describe('the validation plugin', () => {
     expect(rulesOf(report, 'error')).toEqual([]);
     expect(rulesOf(report, 'warning')).toEqual([]);
     expect(rulesOf(report, 'exception').sort()).toEqual(['drop-all-capabilities', 'image-digest', 'read-only-root-filesystem', 'run-as-non-root']);
+  });
+
+  test('failover with two replicas in solo mode passes with only the provisioner\'s declared exceptions', async () => {
+    const outdir = tempDir();
+    buildApp(CONFIG_VARIANTS['default-two-replicas-solo'], outdir).app.synth();
+    const report = await validate(outdir);
+    expect(report.success).toBe(true);
+    expect(rulesOf(report, 'error')).toEqual([]);
+    expect(rulesOf(report, 'warning')).toEqual([]);
+    for (const v of report.json.violations) expect(v.violatingConstructs.map(c => c.resourceName)).toEqual(['Deployment/mehdb/nfs-provisioner']);
   });
 });
 

@@ -77,6 +77,6 @@ describe('bad props stop synth with an error that names the prop and the fix', (
 });
 
 test('the good values next to each bad one synthesize', () => {
-  expect(mehdb({ replicas: 1, storageSize: '512Mi', name: 'm-1', port: 65535, image: 'quay.io/mhausenblas/mehdb:0.6' })).not.toThrow();
+  expect(mehdb({ replicas: 1, failover: { enabled: false }, storageSize: '512Mi', name: 'm-1', port: 65535, image: 'quay.io/mhausenblas/mehdb:0.6' })).not.toThrow();
   expect(provisioner({ provisionerName: 'nfs', storageClassName: 'nfs.fast', parameters: { gid: '1000' } })).not.toThrow();
 });

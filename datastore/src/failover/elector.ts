@@ -34,6 +34,7 @@ export class Elector {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<unknown> = Promise.resolve();
+  private failing = false;
 
   constructor(
     private readonly cfg: FailoverConfig,
@@ -105,6 +106,8 @@ export class Elector {
     } catch (err) {
       return this.failed(err);
     }
+    if (this.failing) this.log.info('lease requests succeed again');
+    this.failing = false;
     if (!lease) return this.takeOver(undefined);
     if (lease.resourceVersion !== this.observedRv) {
       this.observedRv = lease.resourceVersion;
@@ -132,7 +135,10 @@ export class Elector {
 
   private async takeOver(prev: LeaseRecord | undefined): Promise<void> {
     const epoch = Math.max(prev?.epoch ?? 0, this.host.epoch()) + 1;
-    const next = { holder: this.host.me, epoch, solo: false, transitions: (prev?.transitions ?? 0) + (prev?.holder === this.host.me ? 0 : 1) };
+    const mine = prev?.holder === this.host.me;
+    // Solo mode is only ever recorded by the holder, and only it may clear it (once a follower
+    // has caught up): a restarted holder keeps it.
+    const next = { holder: this.host.me, epoch, solo: mine && prev!.solo, transitions: (prev?.transitions ?? 0) + (mine ? 0 : 1) };
     const sent = performance.now();
     let won: LeaseRecord | typeof CONFLICT;
     try {
@@ -156,8 +162,9 @@ export class Elector {
   private failed(err: unknown): void {
     if (this.host.leading() && performance.now() - this.renewedAt >= this.cfg.renewDeadlineMs) {
       this.host.lost(`could not renew the lease within the renew deadline (${errText(err)})`);
-    } else {
-      this.log.warn('lease request failed', { error: errText(err) });
+    } else if (!this.failing) {
+      this.log.warn('lease requests failing, retrying every retry period', { error: errText(err) });
     }
+    this.failing = true;
   }
 }

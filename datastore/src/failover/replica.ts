@@ -68,8 +68,9 @@ export class FailoverReplica implements Leadership, ElectorHost, FeedFencing, Pu
 
   // --- Leadership (the HTTP surface) ---
 
+  /** `leader` only while the lease is certainly held: an unsure leader takes no write at all. */
   role(): 'leader' | 'follower' {
-    return this.phase === 'leader' ? 'leader' : 'follower';
+    return this.phase === 'leader' && this.elector.holdsLease() ? 'leader' : 'follower';
   }
 
   leaderUrl(): string | undefined {
@@ -214,6 +215,10 @@ export class FailoverReplica implements Leadership, ElectorHost, FeedFencing, Pu
   private async lead(epoch: number): Promise<void> {
     await this.epochs.begin(epoch, this.store.committedSeq + 1);
     this.acks.reset(epoch);
+    if (this.elector.lease?.solo) {
+      this.soloActive = true; // recorded before this leadership: it holds writes no follower has
+      this.acks.setSolo(true);
+    }
     this.phase = 'leader';
     this.leaderChanges++;
     this.store.wakeWaiters();

@@ -10,3 +10,5 @@ export { lostAcknowledgedWrites, nowNs } from '../linearizability/history';
 export type { FinalValue, HistoryOp, LostWrite, LostWritesReport } from '../linearizability/history';
 export { readConsistent, runWorkload } from '../linearizability/workload';
 export type { AcknowledgedPut, ReadOptions, WorkloadOptions, WorkloadResult } from '../linearizability/workload';
+export { faultTrial, medianAndWorst } from '../linearizability/trial';
+export type { ActiveFault, TrialOptions, TrialResult } from '../linearizability/trial';

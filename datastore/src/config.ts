@@ -48,7 +48,12 @@ export interface FailoverConfig {
   readonly replicas: number;
   /** This pod's ordinal. */
   readonly ordinal: number;
-  /** Peer pod name -> base URL (every replica, this one included). */
+  /**
+   * Ordinal below `replicas`: it may lead and its acknowledgements count. A pod beyond them
+   * (`kubectl scale` past the setting) only replicates: reads, never elected, never counted.
+   */
+  readonly voter: boolean;
+  /** Voting peer pod name -> base URL (ordinals below `replicas`, this one included when it votes). */
   readonly peers: ReadonlyMap<string, string>;
   /** Followers of the current epoch that must hold a write before it is acknowledged. */
   readonly syncAcks: number;
@@ -148,7 +153,7 @@ function kubeApi(env: Env): FailoverConfig['kubeApi'] {
   return { url, tokenFile: str(env, 'MEHDB_KUBE_TOKEN_FILE', `${SA_DIR}/token`), caFile: str(env, 'MEHDB_KUBE_CA_FILE', `${SA_DIR}/ca.crt`) };
 }
 
-/** MEHDB_PEERS (`name=url,...`) or the StatefulSet's stable DNS names. */
+/** The voting peers (ordinals below `replicas`): MEHDB_PEERS (`name=url,...`) or the StatefulSet's stable DNS names. */
 function peerUrls(env: Env, statefulSet: string, replicas: number, base: { service: string; namespace: string; port: number }): Map<string, string> {
   const peers = new Map<string, string>();
   const explicit = env.MEHDB_PEERS;
@@ -156,7 +161,7 @@ function peerUrls(env: Env, statefulSet: string, replicas: number, base: { servi
     for (const part of explicit.split(',')) {
       const [name, url] = part.split('=');
       if (!name || !url || !parsePodName(name)) throw new ConfigError(`MEHDB_PEERS must be name=url pairs separated by commas, got ${JSON.stringify(part)}`);
-      peers.set(name.trim(), validUrl('MEHDB_PEERS', url.trim()));
+      if (parsePodName(name.trim())!.ordinal < replicas) peers.set(name.trim(), validUrl('MEHDB_PEERS', url.trim()));
     }
   }
   const domain = str(env, 'MEHDB_CLUSTER_DOMAIN', 'cluster.local');
@@ -182,7 +187,6 @@ function failoverConfig(env: Env, host: string, base: { service: string; namespa
   const pod = parsePodName(host);
   if (!pod) throw new ConfigError(`MEHDB_FAILOVER=lease needs MEHDB_HOST to be a StatefulSet pod name <name>-<ordinal>, got ${JSON.stringify(host)}`);
   const replicas = int(env, 'MEHDB_REPLICAS', 1, 1, 99);
-  if (pod.ordinal >= replicas) throw new ConfigError(`MEHDB_REPLICAS (${replicas}) must exceed this pod's ordinal ${pod.ordinal}`);
   const syncAcks = int(env, 'MEHDB_SYNC_ACKS', replicas > 1 ? 1 : 0, 0, 98);
   if (syncAcks > replicas - 1 || (syncAcks === 0 && replicas > 1)) {
     throw new ConfigError(`MEHDB_SYNC_ACKS must be between 1 and MEHDB_REPLICAS - 1 (${replicas - 1}), got ${syncAcks}`);
@@ -198,6 +202,7 @@ function failoverConfig(env: Env, host: string, base: { service: string; namespa
   return {
     replicas,
     ordinal: pod.ordinal,
+    voter: pod.ordinal < replicas,
     peers: peerUrls(env, pod.statefulSet, replicas, base),
     syncAcks,
     syncTimeoutMs: int(env, 'MEHDB_SYNC_TIMEOUT_MS', 2_000, 10, 600_000),

@@ -40,4 +40,29 @@ describe('configuration from the environment', () => {
     ];
     for (const [env, msg] of bad) assert.throws(() => loadConfig(env, 'mehdb-0'), (e: unknown) => e instanceof ConfigError && msg.test(e.message));
   });
+
+  it('MEHDB_FAILOVER=lease: peers, timings, acks and the API server, each checked', () => {
+    const api = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
+    const c = loadConfig({ ...api, MEHDB_FAILOVER: 'lease', MEHDB_HOST: 'db-2', MEHDB_REPLICAS: '3', MEHDB_NAMESPACE: 'prod' }, 'x');
+    assert.ok(c.failover);
+    assert.equal(c.failover.kubeApi.url, 'https://10.96.0.1:443');
+    assert.deepEqual([...c.failover.peers.keys()], ['db-0', 'db-1', 'db-2']);
+    assert.equal(c.failover.peers.get('db-1'), 'http://db-1.db.prod.svc.cluster.local:9876');
+    assert.deepEqual([c.failover.syncAcks, c.failover.leaseDurationMs, c.failover.renewDeadlineMs, c.failover.retryPeriodMs, c.failover.leaseName], [1, 5000, 3000, 1000, 'db-leader']);
+    assert.equal(c.failover.voter, true);
+    assert.equal(loadConfig({ ...api, MEHDB_FAILOVER: 'lease', MEHDB_HOST: 'db-3', MEHDB_REPLICAS: '3' }, 'x').failover?.voter, false, 'scaled past the setting: a read replica');
+    assert.equal(loadConfig({ MEHDB_HOST: 'db-1' }, 'x').failover, undefined, 'off by default');
+    const bad: Array<[Record<string, string>, RegExp]> = [
+      [{ MEHDB_FAILOVER: 'raft' }, /MEHDB_FAILOVER must be lease or off/],
+      [{ MEHDB_FAILOVER: 'lease', MEHDB_HOST: 'laptop' }, /MEHDB_HOST .*<name>-<ordinal>/],
+      [{ MEHDB_FAILOVER: 'lease', MEHDB_REPLICAS: '3', MEHDB_SYNC_ACKS: '3' }, /MEHDB_SYNC_ACKS must be between 1 and/],
+      [{ MEHDB_FAILOVER: 'lease', MEHDB_REPLICAS: '3', MEHDB_RENEW_DEADLINE_MS: '6000' }, /MEHDB_LEASE_DURATION_MS \(5000\) > MEHDB_RENEW_DEADLINE_MS \(6000\)/],
+      [{ MEHDB_FAILOVER: 'lease', MEHDB_SOLO: 'yes' }, /MEHDB_SOLO must be true or false/],
+      [{ MEHDB_FAILOVER: 'lease', MEHDB_KUBE_API: 'http://x' }, /MEHDB_KUBE_API must be https/],
+      [{ MEHDB_FAILOVER: 'lease', KUBERNETES_SERVICE_HOST: '' }, /needs the API server/],
+    ];
+    for (const [env, msg] of bad) {
+      assert.throws(() => loadConfig({ ...api, MEHDB_HOST: 'db-0', ...env }, 'x'), (e: unknown) => e instanceof ConfigError && msg.test(e.message), String(msg));
+    }
+  });
 });

@@ -6,6 +6,8 @@ import { CONFLICT, LeaseClient, LeaseRecord } from './lease-client';
 export interface ElectorHost {
   /** This pod's name: the Lease's holder identity. */
   readonly me: string;
+  /** May this replica take the Lease at all? */
+  readonly voter: boolean;
   /** The highest epoch this replica has accepted (durable). */
   epoch(): number;
   /** True while this replica leads or is taking over (it renews the Lease). */
@@ -108,7 +110,7 @@ export class Elector {
     }
     if (this.failing) this.log.info('lease requests succeed again');
     this.failing = false;
-    if (!lease) return this.takeOver(undefined);
+    if (!lease) return this.host.voter ? this.takeOver(undefined) : undefined;
     if (lease.resourceVersion !== this.observedRv) {
       this.observedRv = lease.resourceVersion;
       this.observedAt = performance.now();
@@ -120,7 +122,7 @@ export class Elector {
     if (this.host.leading()) this.host.lost(`lease taken by ${lease.holder || 'nobody'}`);
     this.host.observed(lease);
     const expired = lease.holder === '' || performance.now() - this.observedAt > this.cfg.leaseDurationMs;
-    if (expired && !lease.solo) await this.takeOver(lease);
+    if (expired && !lease.solo && this.host.voter) await this.takeOver(lease);
   }
 
   private async renew(lease: LeaseRecord, sent: number): Promise<void> {

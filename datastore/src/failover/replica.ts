@@ -27,6 +27,7 @@ export type FenceReply = { status: 200; body: { epoch: number; last: number; seq
  */
 export class FailoverReplica implements Leadership, ElectorHost, FeedFencing, PullFencing, MetricsSource {
   readonly me: string;
+  readonly voter: boolean;
   private phase: Phase = 'follower';
   private leaderName: string | undefined;
   /** Bumped at every change of leadership: a takeover of an older generation stops. */
@@ -45,6 +46,7 @@ export class FailoverReplica implements Leadership, ElectorHost, FeedFencing, Pu
     private readonly log: Logger,
   ) {
     this.me = config.host.split('.')[0];
+    this.voter = cfg.voter;
     this.acks = new SyncAcks(cfg.syncAcks);
     this.elector = new Elector(cfg, new LeaseClient(cfg, config.namespace), this, log);
   }
@@ -140,7 +142,8 @@ export class FailoverReplica implements Leadership, ElectorHost, FeedFencing, Pu
     }
     if (this.phase === 'candidate') return 'not-ready';
     if (!isPrefixOf(this.epochs.history, claim.last ?? 0, claim.since, this.store.committedSeq)) return 'snapshot';
-    if (this.phase === 'leader' && claim.replica && claim.replica !== this.me) {
+    // Only the voting replicas' acknowledgements count: a candidate fences those, and no other.
+    if (this.phase === 'leader' && claim.replica && claim.replica !== this.me && this.cfg.peers.has(claim.replica)) {
       this.acks.note(claim.replica, claim.epoch, claim.since);
       if (this.soloActive && claim.since >= this.store.committedSeq) this.background('leaving solo mode', this.leaveSolo());
     }

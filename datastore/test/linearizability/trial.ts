@@ -20,6 +20,7 @@ export interface TrialOptions {
   warmupMs: number;
   /** Faults, one after the other: each is injected, lasts `faultMs`, is healed, then `settleMs` pass. */
   faults: number;
+  /** Injects fault `index` and resolves once it is in effect (the fault's time is taken then). */
   inject(index: number): Promise<ActiveFault>;
   faultMs: number;
   settleMs: number;
@@ -62,8 +63,8 @@ export async function faultTrial(opts: TrialOptions): Promise<TrialResult> {
   try {
     await sleep(opts.warmupMs);
     for (let i = 0; i < opts.faults; i++) {
+      const fault = await opts.inject(i); // it may wait for the store to be whole first
       faultAt.push(nowNs());
-      const fault = await opts.inject(i);
       await sleep(opts.faultMs);
       await fault.heal();
       await sleep(opts.settleMs);

@@ -24,15 +24,24 @@ export function tmpDir(prefix = 'mehdb-test-'): string {
   return d;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port for a server of the test to listen on later: free now, and below the kernel's
+ * ephemeral range (32768 and up), so that no outgoing connection of another process (etcd and
+ * kube-apiserver make many) can take it between this check and the server's listen.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = net.createServer();
     s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
+    s.on('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
 
@@ -146,7 +155,13 @@ export class MehdbProcess {
         resolve(code);
       }),
     );
-    if (waitReady) await waitFor(`${this.opts.host} up`, async () => (await request('GET', `${this.url}/status`, undefined, 1000)).status === 200, 15_000);
+    if (waitReady) {
+      try {
+        await waitFor(`${this.opts.host} up`, async () => (await request('GET', `${this.url}/status`, undefined, 1000)).status === 200, 15_000);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; exit ${proc.exitCode ?? proc.signalCode ?? 'none'}; log:\n${this.logs.join('').slice(-2000)}`);
+      }
+    }
     return this;
   }
 

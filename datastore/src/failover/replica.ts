@@ -141,6 +141,8 @@ export class FailoverReplica implements Leadership, ElectorHost, FeedFencing, Pu
       return 'epoch';
     }
     if (this.phase === 'candidate') return 'not-ready';
+    // Another data set (a new or replaced volume): its position says nothing about ours.
+    if (claim.store !== undefined && claim.store !== this.store.storeId) return 'snapshot';
     if (!isPrefixOf(this.epochs.history, claim.last ?? 0, claim.since, this.store.committedSeq)) return 'snapshot';
     // Only the voting replicas' acknowledgements count: a candidate fences those, and no other.
     if (this.phase === 'leader' && claim.replica && claim.replica !== this.me && this.cfg.peers.has(claim.replica)) {

@@ -15,6 +15,8 @@ export interface PullClaim {
   /** The epoch that wrote its record `since`. */
   readonly last: number | undefined;
   readonly since: number;
+  /** The data-set id of its log (absent on snapshot requests). */
+  readonly store: string | undefined;
 }
 
 /** Epoch fencing on the serving side: whether a pull is served, and the history to send. */
@@ -184,7 +186,9 @@ function drained(res: ServerResponse): Promise<void> {
 
 function claimOf(query: URLSearchParams, since: number): PullClaim {
   const replica = query.get('replica');
+  const store = query.get('store');
   return {
+    store: store !== null && /^[0-9a-f]{32}$/.test(store) ? store : undefined,
     replica: replica !== null && /^[a-z0-9.-]{1,253}$/.test(replica) ? replica : undefined,
     epoch: intParam(query.get('epoch')),
     last: intParam(query.get('last')),

@@ -5,7 +5,7 @@ import { StoreUnavailableError } from '../errors';
 import { ReadRefusal } from '../failover/leadership';
 import { readBody } from './body';
 import { notFoundPage, text, value } from './reply';
-import type { HttpDeps } from './routes';
+import type { HttpDeps } from './deps';
 import { hasBody, leaveBodyUnread } from './unread-body';
 
 /**

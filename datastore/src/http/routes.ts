@@ -1,30 +1,13 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { Config } from '../config';
-import { Leadership } from '../failover/leadership';
 import { Logger, errText } from '../log';
-import { LogStore } from '../store/log-store';
+import type { HttpDeps } from './deps';
 import { deleteValue, getValue, putValue } from './key-handlers';
 import { methodNotAllowed, notFoundPage, text } from './reply';
 import { Handler, RouteMatch, RouteSpec, Router } from './router';
 import { leaveBodyUnread } from './unread-body';
 
-/** What the HTTP surface needs from the rest of the process. */
-export interface HttpDeps {
-  readonly config: Config;
-  readonly store: LogStore;
-  readonly log: Logger;
-  /** Who leads: ordinal 0 (MEHDB_FAILOVER=off) or the Lease holder. */
-  readonly leadership: Leadership;
-  shuttingDown(): boolean;
-  /** GET /replication/changes, served by the replication module. */
-  replicationChanges(res: ServerResponse, query: URLSearchParams): void;
-  /** GET /replication/snapshot, served by the replication module. */
-  replicationSnapshot(res: ServerResponse, query: URLSearchParams): void;
-  /** POST /replication/fence (MEHDB_FAILOVER=lease only). */
-  replicationFence(res: ServerResponse, query: URLSearchParams): void;
-  /** The /metrics page. */
-  metricsText(): string;
-}
+// Re-exported for the modules that build the surface (app.ts); handlers import './deps'.
+export type { HttpDeps, KeyValueStore } from './deps';
 
 const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 

@@ -4,7 +4,10 @@ import { InvalidPropError, show } from './prop-error';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const QUALIFIED_NAME_PART = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const QUANTITY = /^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?$/;
+// Kubernetes' resource.Quantity (k8s.io/apimachinery/pkg/api/resource): a signed number (`1`, `1.5`,
+// `1.`, `.5`), then a binary suffix (Ki..Ei), a decimal one (n, u, m, k, M, G, T, P, E) or a decimal
+// exponent (`e3`, `E-3`, `e+6`), or none.
+const QUANTITY = /^([+-]?)(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/;
 const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._/-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 /** A DNS-1123 label (Service, StatefulSet, Namespace and container names): at most 63 characters. */
@@ -56,9 +59,15 @@ export function checkPort(prop: string, value: number): number {
   return value;
 }
 
-/** A positive Kubernetes quantity such as `1Gi`, `512Mi` or `100m`. */
+/** Whether `value` is a Kubernetes quantity (the API server's grammar), of any sign. */
+export function isQuantity(value: string): boolean {
+  return QUANTITY.test(value);
+}
+
+/** A positive Kubernetes quantity such as `1Gi`, `512Mi`, `100m`, `1e3` or `.5Gi`. */
 export function checkQuantity(prop: string, value: string): string {
-  if (typeof value !== 'string' || !QUANTITY.test(value) || Number(QUANTITY.exec(value)![1]) <= 0) {
+  const m = typeof value === 'string' ? QUANTITY.exec(value) : null;
+  if (!m || m[1] === '-' || !/[1-9]/.test(m[2])) {
     throw new InvalidPropError(prop, `${show(value)} is not a positive Kubernetes quantity`,
       'write a number with an optional unit suffix, e.g. "1Gi", "512Mi" or "250m"');
   }

@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { flagOf } from './cli-settings';
 import { ConfigError } from './errors';
 
 /** Log levels, lowest first. */
@@ -10,7 +11,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** Ordinal 0 leads; every other pod follows. */
 export type Role = 'leader' | 'follower';
 
-/** Everything the server needs, read once from the environment and validated. */
+/** Everything the server needs, read once from the environment and the flags, and validated. */
 export interface Config {
   readonly host: string;
   readonly role: Role;
@@ -215,8 +216,40 @@ function failoverConfig(env: Env, host: string, base: { service: string; namespa
   };
 }
 
-/** Reads and validates the configuration. Throws ConfigError with a readable message. */
-export function loadConfig(env: Env = process.env, hostname: string = os.hostname()): Config {
+/**
+ * The process's configuration: its environment, with the command-line flags (already turned into
+ * variable -> value by `parseCommandLine`) winning. The only place that reads `process.env`;
+ * everything else receives the Config.
+ */
+export function loadProcessConfig(flags: Readonly<Env>): Config {
+  return loadConfig({ ...process.env, ...flags });
+}
+
+/** The data directory, absolute; required, so that nothing lands in the current directory unasked. */
+function dataDir(env: Env): string {
+  const dir = str(env, 'MEHDB_DATADIR', '');
+  if (!dir) throw new ConfigError(`no data directory: set MEHDB_DATADIR or pass ${flagOf('MEHDB_DATADIR')} DIR (mehdb --help)`);
+  return path.resolve(dir);
+}
+
+/** The HTTP server's timeouts; headers must not take longer than the whole request. */
+function httpTimeouts(env: Env): Pick<Config, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'shutdownTimeoutMs'> {
+  const headersTimeoutMs = int(env, 'MEHDB_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  const requestTimeoutMs = int(env, 'MEHDB_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`MEHDB_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed MEHDB_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
+  return {
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: int(env, 'MEHDB_KEEPALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+    shutdownTimeoutMs: int(env, 'MEHDB_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+  };
+}
+
+/** Validates a configuration given as environment variables. Throws ConfigError with a readable message. */
+export function loadConfig(env: Env, hostname: string = os.hostname()): Config {
+  const dir = dataDir(env);
   const host = str(env, 'MEHDB_HOST', hostname).trim();
   if (!host || host.length > 253 || !/^[A-Za-z0-9.-]+$/.test(host)) {
     throw new ConfigError(`MEHDB_HOST must be a host name, got ${JSON.stringify(host)}`);
@@ -236,11 +269,6 @@ export function loadConfig(env: Env = process.env, hostname: string = os.hostnam
   const leaderUrl = role === 'follower' ? followerLeaderUrl(env, pod!.statefulSet, service, namespace, port) : undefined;
   const level = logLevel(env);
 
-  const headersTimeoutMs = int(env, 'MEHDB_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
-  const requestTimeoutMs = int(env, 'MEHDB_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
-  if (headersTimeoutMs > requestTimeoutMs) {
-    throw new ConfigError(`MEHDB_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed MEHDB_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
-  }
   const MiB = 1024 * 1024;
   const maxValueBytes = int(env, 'MEHDB_MAX_VALUE_BYTES', 4 * MiB, 1, 256 * MiB);
   const failover = failoverConfig(env, host, { service, namespace, port });
@@ -249,7 +277,7 @@ export function loadConfig(env: Env = process.env, hostname: string = os.hostnam
     role,
     port,
     bind,
-    dataDir: path.resolve(str(env, 'MEHDB_DATADIR', './data')),
+    dataDir: dir,
     namespace,
     service,
     leaderUrl,
@@ -260,10 +288,7 @@ export function loadConfig(env: Env = process.env, hostname: string = os.hostnam
     segmentBytes: int(env, 'MEHDB_SEGMENT_BYTES', 64 * MiB, 64 * 1024, 4096 * MiB),
     compactRatio: num(env, 'MEHDB_COMPACT_RATIO', 0.5, 0.05, 0.95),
     compactMinBytes: int(env, 'MEHDB_COMPACT_MIN_BYTES', 16 * MiB, 0, Number.MAX_SAFE_INTEGER),
-    headersTimeoutMs,
-    requestTimeoutMs,
-    keepAliveTimeoutMs: int(env, 'MEHDB_KEEPALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
-    shutdownTimeoutMs: int(env, 'MEHDB_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    ...httpTimeouts(env),
     replicationWaitMs: int(env, 'MEHDB_REPLICATION_WAIT_MS', 20_000, 10, 300_000),
     replicationBatch: int(env, 'MEHDB_REPLICATION_BATCH', 1000, 1, 100_000),
     failover,

@@ -1,7 +1,8 @@
 import * as http from 'node:http';
 import { Config } from './config';
 import { Router } from './http/router';
-import { HttpDeps, createRequestHandler, routeTable } from './http/routes';
+import { HttpDeps } from './http/deps';
+import { createRequestHandler, routeTable } from './http/routes';
 import { createHttpServer } from './http/server';
 import { EpochState } from './failover/epoch-state';
 import { Leadership, StaticLeadership } from './failover/leadership';

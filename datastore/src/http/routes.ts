@@ -7,7 +7,6 @@ import { Handler, RouteMatch, RouteSpec, Router } from './router';
 import { leaveBodyUnread } from './unread-body';
 
 // Re-exported for the modules that build the surface (app.ts); handlers import './deps'.
-export type { HttpDeps, KeyValueStore } from './deps';
 
 const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 

@@ -3,7 +3,8 @@
 # cluster as `npm run cluster:up` (control plane, CoreDNS, kube-proxy, three real nodes with
 # containerd and the datastore image, the real NFS Ganesha provisioner), runs the TypeScript
 # tests of cluster/test/ with node's test runner, prints the figures, and stops everything,
-# whatever happened. The last line is `cluster: N passed, M failed`.
+# whatever happened. The last line is `cluster: N passed, M failed`; a teardown that leaves
+# anything on the host (a process, a cgroup folder, the veth, a mount) counts as one failure.
 #
 # Environment:
 #   MEHDB_CLUSTER_CACHE        binary cache (default /var/cache/mehdb-cluster)
@@ -26,16 +27,22 @@ if [[ "${MEHDB_CLUSTER_BUILD_ONLY:-}" == 1 ]]; then
 fi
 cluster_running && die "a cluster from npm run cluster:up runs in $STATE: npm run cluster:down first"
 
-RESULT=""
+PASSED=0 FAILED=1
 finish() {
   local rc=$?
   set +e
   (( rc == 0 )) || MEHDB_CLUSTER_KEEP=${MEHDB_CLUSTER_KEEP:-1}
   [[ -f $STATE/figures.txt ]] && { step "figures"; cat "$STATE/figures.txt"; }
   cluster_down
+  # The teardown must leave nothing whatever state the tests left (the last test file cuts a
+  # node's power): what cluster_down found left (TEARDOWN_LEFT, listed above) is a failure.
+  if [[ -n ${TEARDOWN_LEFT:-} ]]; then
+    log "FAILED: the teardown left the cluster's remains listed above"
+    FAILED=$(( FAILED + 1 )) rc=1
+  fi
   log "total: $(( $(date +%s) - LOG_START ))s"
-  # The closing line, last: what the tests counted (none when the cluster did not start).
-  echo "${RESULT:-cluster: 0 passed, 1 failed}"
+  # The closing line, last: what the tests counted (one failure when the cluster did not start).
+  echo "cluster: $PASSED passed, $FAILED failed"
   exit "$rc"
 }
 trap finish EXIT
@@ -50,5 +57,5 @@ rc=0
 node "$CLUSTER_DIR/test/run.js" "${MEHDB_CLUSTER_ONLY:-}" 2>&1 | tee "$STATE/tests.log" || rc=$?
 passed=$(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$STATE/tests.log" | tail -n 1)
 failed=$(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$STATE/tests.log" | tail -n 1)
-RESULT="cluster: ${passed:-0} passed, ${failed:-1} failed"
-(( rc == 0 && ${failed:-1} == 0 ))
+PASSED=${passed:-0} FAILED=${failed:-1}
+(( rc == 0 && FAILED == 0 ))

@@ -4,7 +4,7 @@
 # `npm run cluster:down` can stop it. Sourced by cluster/lib/cluster.sh.
 
 # start_bg NAME [in_net|in_nodes] CMD...: starts CMD detached (in the cluster's namespaces when
-# asked) and records it.
+# asked) and records it. A process started again (a node's power on) appends to its log.
 start_bg() {
   local name=$1
   shift
@@ -13,7 +13,7 @@ start_bg() {
     in_nodes) shift; set -- nsenter --target "$(holder_pid)" --net --mount -- "$@" ;;
   esac
   mkdir -p "$STATE/logs"
-  setsid "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null &
+  setsid "$@" >>"$STATE/logs/$name.log" 2>&1 </dev/null &
   echo "$! $name" >>"$STATE/pids"
   log "  started $name (pid $!, log $STATE/logs/$name.log)"
 }
@@ -24,11 +24,18 @@ in_net() { nsenter --target "$(holder_pid)" --net -- "$@"; }
 in_nodes() { nsenter --target "$(holder_pid)" --net --mount -- "$@"; }
 holder_pid() { cat "$STATE/holder.pid"; }
 
-# pid_of NAME: the recorded pid of NAME, if it still runs.
+# pid_of NAME: the pid NAME was last recorded with, if it still runs.
 pid_of() {
   local pid
   pid=$(awk -v n="$1" '$2 == n {p = $1} END {print p}' "$STATE/pids" 2>/dev/null)
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  [[ -n $pid ]] && proc_alive "$pid" && echo "$pid"
+}
+
+# forget_records NAME...: drops the records of NAMEs (processes killed outside stop_recorded, as
+# by a node's power cut), so that no later stop signals their pids once reused.
+forget_records() {
+  awk -v names=" $* " 'index(names, " " $2 " ") == 0' "$STATE/pids" >"$STATE/pids.new"
+  mv "$STATE/pids.new" "$STATE/pids"
 }
 
 # assert_alive NAME: fails with the end of NAME's log if the process has exited.
@@ -50,7 +57,7 @@ stop_recorded() {
   done < <(tac "$STATE/pids")
   for _ in $(seq 1 20); do
     local still=()
-    for entry in "${left[@]}"; do kill -0 "${entry%%:*}" 2>/dev/null && still+=("$entry"); done
+    for entry in "${left[@]}"; do proc_alive "${entry%%:*}" && still+=("$entry"); done
     left=("${still[@]}")
     (( ${#left[@]} )) || return 0
     sleep 0.5
@@ -72,10 +79,28 @@ kill_netns_members() {
   return 0
 }
 
-# kill_cgroup_members: SIGKILL every process in the nodes' cgroups (the containers).
-kill_cgroup_members() {
-  local f pid
+# cgroup_members [NODE]: the PIDs in the nodes' cgroup folders (only NODE's when given), from
+# every hierarchy, each once. Runtimes remove a pod's folder when it ends, so folders vanish
+# while they are read: what cannot be read is skipped, and this never fails.
+cgroup_members() {
+  local f
   while read -r f; do
-    while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done <"$f"
-  done < <(find /sys/fs/cgroup/*"$CGROUP_PARENT" -name cgroup.procs 2>/dev/null)
+    cat "$f" 2>/dev/null || true
+  done < <(find /sys/fs/cgroup/*"$CGROUP_PARENT${1:+/$1}" -name cgroup.procs 2>/dev/null) | sort -un
+}
+
+# kill_cgroup_members [NODE]: SIGKILL every process in the nodes' cgroups (the containers), or
+# in NODE's only. Never fails: a process may end before the signal reaches it.
+kill_cgroup_members() {
+  local pids=()
+  mapfile -t pids < <(cgroup_members "$@")
+  (( ${#pids[@]} == 0 )) || kill -KILL "${pids[@]}" 2>/dev/null || true
+}
+
+# proc_alive PID: PID runs (a zombie, killed but not yet reaped, does not).
+proc_alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
 }

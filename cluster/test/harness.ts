@@ -100,3 +100,23 @@ export function figure(name: string, value: string): void {
   console.log(line);
   appendFileSync(`${STATE}/figures.txt`, line + '\n');
 }
+
+/**
+ * Runs cluster/fault.sh on the running cluster: `power-cut worker-N`, `power-on worker-N`,
+ * `partition <pod IP> [--cut-probes]`, `heal <pod IP>`, `list`. Resolves with its stdout;
+ * rejects with its stderr in the message when it fails.
+ */
+export function fault(...args: string[]): Promise<string> {
+  return run('bash', [`${REPO_DIR}/cluster/fault.sh`, ...args], 120_000);
+}
+
+/** The status of a node's Ready condition: `True`, `False` or `Unknown` (no status yet). */
+export async function nodeReady(name: string): Promise<string> {
+  const node = await core.readNode({ name });
+  return node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown';
+}
+
+/** Runs `node -e SCRIPT ARGS...` in a pod's (first) container, as `kubectl exec` does. */
+export function nodeInPod(namespace: string, pod: string, script: string, ...args: string[]): Promise<string> {
+  return kubectl('exec', '-n', namespace, pod, '--', 'node', '-e', script, ...args);
+}

@@ -7,7 +7,7 @@ import { exitOnProblems, loadConfig } from './lib/config';
 import { writeSynthRecord } from './lib/policy/write-synth-record';
 
 exitOnProblems(() => {
-  const config = loadConfig(process.env, { tryBuild: (c) => { buildApp(c); } });
+  const config = loadConfig(process.env);
   const { app } = buildApp(config);
   app.synth();
   writeSynthRecord(app, process.cwd());

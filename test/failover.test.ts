@@ -2,10 +2,9 @@ import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Chart } from 'cdk8s';
-import { buildApp } from '../lib/app';
-import { AppConfig, ConfigError, loadConfig } from '../lib/config';
+import { ConfigError, loadConfig } from '../lib/config';
 import { Mehdb, MehdbProps } from '../lib/mehdb';
-import { OWNED_ENV } from '../lib/mehdb/settle-extras';
+import { OWNED_ENV } from '../lib/mehdb/mehdb-env';
 import { TWO_REPLICAS_SOLO_FAILOVER } from './fixtures/config-variants';
 import { find, KubeObject, presetConfig, synth, TEST_IMAGE } from './support/synth';
 
@@ -123,10 +122,10 @@ test('every variable the construct sets for failover is refused in extraEnv, nam
   expect(reserved.filter(name => !(name in OWNED_ENV))).toEqual([]);
   for (const name of reserved) {
     const build = mehdb({ extraEnv: { [name]: 'x' } });
-    expect(build).toThrow(new RegExp(`^Mehdb\\.extraEnv\\.${name}: the construct sets this variable itself\\. Fix: remove it and set ${escape(OWNED_ENV[name])} instead`));
+    expect(build).toThrow(new RegExp(`^mehdb\\.extraEnv\\.${name}: the construct sets this variable itself\\. Fix: remove it and set ${escape(OWNED_ENV[name])} instead`));
   }
   // Reserved even with failover off, where the construct leaves them to the datastore's defaults.
-  expect(mehdb({ failover: { enabled: false }, extraEnv: { MEHDB_FAILOVER: 'lease' } })).toThrow(/^Mehdb\.extraEnv\.MEHDB_FAILOVER: .*Mehdb\.failover\.enabled/);
+  expect(mehdb({ failover: { enabled: false }, extraEnv: { MEHDB_FAILOVER: 'lease' } })).toThrow(/^mehdb\.extraEnv\.MEHDB_FAILOVER: .*mehdb\.failover\.enabled/);
 });
 
 function mehdb(props: Partial<MehdbProps>) {
@@ -140,37 +139,37 @@ function escape(text: string): string {
 
 // [what is wrong, the props, the prop the error names, what the message must say (the fix)]
 const BAD_FAILOVER: Array<[string, Partial<MehdbProps>, string, RegExp]> = [
-  ['one replica with failover', { replicas: 1 }, 'Mehdb.replicas', /Fix: set replicas to 3 \(or 2 with failover\.solo: true\)/],
-  ['two replicas without solo', { replicas: 2 }, 'Mehdb.replicas', /Fix: set replicas to 3, or failover\.solo: true to let the leader write alone when the follower is lost \(no failover while it does\)/],
-  ['no acknowledging follower', { failover: { syncAcks: 0 } }, 'Mehdb.failover.syncAcks', /from 1 to 2/],
-  ['every replica acknowledging', { failover: { syncAcks: 3 } }, 'Mehdb.failover.syncAcks', /Fix: set an integer from 1 to 2, or raise replicas/],
-  ['a fractional ack count', { replicas: 5, failover: { syncAcks: 1.5 } }, 'Mehdb.failover.syncAcks', /from 1 to 4/],
-  ['two acks of two replicas in solo mode', { replicas: 2, failover: { solo: true, syncAcks: 2 } }, 'Mehdb.failover.syncAcks', /from 1 to 1/],
-  ['a renew deadline as long as the lease', { failover: { leaseDurationSeconds: 3 } }, 'Mehdb.failover.renewDeadlineSeconds', /leaseDurationSeconds > renewDeadlineSeconds > 1\.2 x retryPeriodSeconds/],
-  ['a renew deadline longer than the lease', { failover: { renewDeadlineSeconds: 6 } }, 'Mehdb.failover.renewDeadlineSeconds', /lower renewDeadlineSeconds or raise leaseDurationSeconds/],
-  ['a retry period of more than renew deadline / 1.2', { failover: { retryPeriodSeconds: 2.6 } }, 'Mehdb.failover.retryPeriodSeconds', /lower retryPeriodSeconds/],
-  ['a renew deadline of exactly 1.2 retry periods', { failover: { renewDeadlineSeconds: 1.2, retryPeriodSeconds: 1 } }, 'Mehdb.failover.retryPeriodSeconds', /1\.2/],
-  ['a lease of 0 s', { failover: { leaseDurationSeconds: 0 } }, 'Mehdb.failover.leaseDurationSeconds', /seconds such as 5 or 0\.5/],
-  ['a negative retry period', { failover: { retryPeriodSeconds: -1 } }, 'Mehdb.failover.retryPeriodSeconds', /seconds/],
-  ['a duration as a string', { failover: { leaseDurationSeconds: '5' as any } }, 'Mehdb.failover.leaseDurationSeconds', /seconds/],
-  ['a duration below a millisecond', { failover: { syncTimeoutSeconds: 0.0005 } }, 'Mehdb.failover.syncTimeoutSeconds', /whole milliseconds/],
-  ['a duration of a fraction of a millisecond', { failover: { syncTimeoutSeconds: 1.0005 } }, 'Mehdb.failover.syncTimeoutSeconds', /whole milliseconds/],
-  ['a sync timeout over an hour', { failover: { syncTimeoutSeconds: 3601 } }, 'Mehdb.failover.syncTimeoutSeconds', /3600/],
-  ['a Lease name that is not a DNS subdomain', { failover: { leaseName: 'Mehdb_Leader' } }, 'Mehdb.failover.leaseName', /DNS-1123 subdomain/],
-  ['enabled as a string', { failover: { enabled: 'yes' as any } }, 'Mehdb.failover.enabled', /true or false/],
-  ['solo as a string', { replicas: 2, failover: { solo: 'true' as any } }, 'Mehdb.failover.solo', /true or false/],
-  ['a misspelled key', { failover: { leaseDuration: 5 } as any }, 'Mehdb.failover.leaseDuration', /remove it or use one of: enabled, leaseDurationSeconds/],
-  ['a misspelled key with failover off', { failover: { enabled: false, sync_acks: 1 } as any }, 'Mehdb.failover.sync_acks', /syncAcks/],
-  ['bad timings with failover off', { failover: { enabled: false, renewDeadlineSeconds: 9 } }, 'Mehdb.failover.renewDeadlineSeconds', /leaseDurationSeconds/],
-  ['failover as true', { failover: true as any }, 'Mehdb.failover', /write an object with some of: enabled/],
-  ['an API server port out of range', { apiServerPorts: [70000] }, 'Mehdb.apiServerPorts[0]', /65535/],
+  ['one replica with failover', { replicas: 1 }, 'mehdb.replicas', /Fix: set replicas to 3 \(or 2 with failover\.solo: true\)/],
+  ['two replicas without solo', { replicas: 2 }, 'mehdb.replicas', /Fix: set replicas to 3, or failover\.solo: true to let the leader write alone when the follower is lost \(no failover while it does\)/],
+  ['no acknowledging follower', { failover: { syncAcks: 0 } }, 'mehdb.failover.syncAcks', /from 1 to 2/],
+  ['every replica acknowledging', { failover: { syncAcks: 3 } }, 'mehdb.failover.syncAcks', /Fix: set an integer from 1 to 2, or raise replicas/],
+  ['a fractional ack count', { replicas: 5, failover: { syncAcks: 1.5 } }, 'mehdb.failover.syncAcks', /from 1 to 4/],
+  ['two acks of two replicas in solo mode', { replicas: 2, failover: { solo: true, syncAcks: 2 } }, 'mehdb.failover.syncAcks', /from 1 to 1/],
+  ['a renew deadline as long as the lease', { failover: { leaseDurationSeconds: 3 } }, 'mehdb.failover.renewDeadlineSeconds', /leaseDurationSeconds > renewDeadlineSeconds > 1\.2 x retryPeriodSeconds/],
+  ['a renew deadline longer than the lease', { failover: { renewDeadlineSeconds: 6 } }, 'mehdb.failover.renewDeadlineSeconds', /lower renewDeadlineSeconds or raise leaseDurationSeconds/],
+  ['a retry period of more than renew deadline / 1.2', { failover: { retryPeriodSeconds: 2.6 } }, 'mehdb.failover.retryPeriodSeconds', /lower retryPeriodSeconds/],
+  ['a renew deadline of exactly 1.2 retry periods', { failover: { renewDeadlineSeconds: 1.2, retryPeriodSeconds: 1 } }, 'mehdb.failover.retryPeriodSeconds', /1\.2/],
+  ['a lease of 0 s', { failover: { leaseDurationSeconds: 0 } }, 'mehdb.failover.leaseDurationSeconds', /seconds such as 5 or 0\.5/],
+  ['a negative retry period', { failover: { retryPeriodSeconds: -1 } }, 'mehdb.failover.retryPeriodSeconds', /seconds/],
+  ['a duration as a string', { failover: { leaseDurationSeconds: '5' as any } }, 'mehdb.failover.leaseDurationSeconds', /"5" is not a number/],
+  ['a duration below a millisecond', { failover: { syncTimeoutSeconds: 0.0005 } }, 'mehdb.failover.syncTimeoutSeconds', /whole milliseconds/],
+  ['a duration of a fraction of a millisecond', { failover: { syncTimeoutSeconds: 1.0005 } }, 'mehdb.failover.syncTimeoutSeconds', /whole milliseconds/],
+  ['a sync timeout over an hour', { failover: { syncTimeoutSeconds: 3601 } }, 'mehdb.failover.syncTimeoutSeconds', /3600/],
+  ['a Lease name that is not a DNS subdomain', { failover: { leaseName: 'Mehdb_Leader' } }, 'mehdb.failover.leaseName', /DNS-1123 subdomain/],
+  ['enabled as a string', { failover: { enabled: 'yes' as any } }, 'mehdb.failover.enabled', /true or false/],
+  ['solo as a string', { replicas: 2, failover: { solo: 'true' as any } }, 'mehdb.failover.solo', /true or false/],
+  ['a misspelled key', { failover: { leaseDuration: 5 } as any }, 'mehdb.failover.leaseDuration', /did you mean `leaseDurationSeconds`\?/],
+  ['a misspelled key with failover off', { failover: { enabled: false, sync_acks: 1 } as any }, 'mehdb.failover.sync_acks', /syncAcks/],
+  ['bad timings with failover off', { failover: { enabled: false, renewDeadlineSeconds: 9 } }, 'mehdb.failover.renewDeadlineSeconds', /leaseDurationSeconds/],
+  ['failover as true', { failover: true as any }, 'mehdb.failover', /write an object with some of: enabled/],
+  ['an API server port out of range', { apiServerPorts: [70000] }, 'mehdb.apiServerPorts[0]', /65535/],
 ];
 
 describe('bad failover settings stop synth with an error that names the prop and the fix', () => {
   test.each(BAD_FAILOVER)('%s', (_what, props, prop, fix) => {
     let message = '';
     try { mehdb(props)(); } catch (e) { message = (e as Error).message; }
-    expect(message).toMatch(new RegExp(`^${escape(prop)}: .+\\. Fix: .+`));
+    expect(message).toMatch(new RegExp(`^${escape(prop)}: .+\\. Fix: .+`, 'm'));
     expect(message).toMatch(fix);
   });
 });
@@ -193,11 +192,10 @@ test('a construct made without the chart\'s apiServerPorts opens 443 and 6443, t
 });
 
 describe('failover through MEHDB_CONFIG', () => {
-  const tryBuild = (config: AppConfig) => { buildApp(config); };
   const load = (overrides: object) => {
     const file = join(mkdtempSync(join(tmpdir(), 'mehdb-failover-')), 'config.json');
     writeFileSync(file, JSON.stringify(overrides));
-    return () => loadConfig({ MEHDB_CONFIG: file }, { tryBuild });
+    return () => loadConfig({ MEHDB_CONFIG: file });
   };
   const problems = (build: () => unknown) => {
     try { build(); } catch (e) { return (e as ConfigError).problems; }
@@ -208,15 +206,16 @@ describe('failover through MEHDB_CONFIG', () => {
     expect(load({ mehdb: { replicas: 2, failover: { solo: true } } })().mehdb.failover).toEqual({ solo: true });
     const file = join(mkdtempSync(join(tmpdir(), 'mehdb-failover-')), 'config.json');
     writeFileSync(file, JSON.stringify({ mehdb: { replicas: 3, failover: { enabled: true } } }));
-    expect(loadConfig({ MEHDB_PRESET: 'tutorial', MEHDB_CONFIG: file }, { tryBuild }).mehdb.failover).toEqual({ enabled: true });
+    expect(loadConfig({ MEHDB_PRESET: 'tutorial', MEHDB_CONFIG: file }).mehdb.failover).toEqual({ enabled: true });
   });
 
   test('not an object, a bad value and a replica count that cannot fail over: each named, all at once', () => {
     expect(problems(load({ mehdb: { failover: true } }))).toEqual([expect.stringMatching(/^mehdb\.failover: true is not an object\. Fix: /)]);
     expect(problems(load({ mehdb: { replicas: 2, failover: { syncAcks: 3, leaseDurationSeconds: 1 } }, namespace: 'DB' }))).toEqual([
       expect.stringMatching(/^namespace: /),
-      expect.stringMatching(/^Mehdb\.replicas: 2 replicas with failover stop taking writes/),
-      expect.stringMatching(/^Mehdb\.failover\.renewDeadlineSeconds: /),
+      expect.stringMatching(/^mehdb\.failover\.renewDeadlineSeconds: /),
+      expect.stringMatching(/^mehdb\.replicas: 2 replicas with failover stop taking writes/),
+      expect.stringMatching(/^mehdb\.failover\.syncAcks: 3 is not an integer from 1 to 1 /),
     ]);
   });
 });

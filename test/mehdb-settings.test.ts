@@ -1,5 +1,6 @@
 import { PRODUCTION_OVERRIDES } from './fixtures/config-variants';
 import { find, KubeObject, presetConfig, synth } from './support/synth';
+import { AntiAffinityMode, ClaimRetention, NodeSelectorOperator, TaintEffect, TolerationOperator, UpdateStrategyType, WhenUnsatisfiable } from '../lib';
 
 // GIVEN the default preset with the production settings (test/fixtures/config-variants.ts)
 // WHEN synthesized  THEN each setting lands where Kubernetes reads it, and nothing else moves.
@@ -12,11 +13,11 @@ const only = (objects: KubeObject[], kind: string) => objects.filter(o => o.kind
 
 describe('Mehdb production settings', () => {
   test('updateStrategy, podManagementPolicy and persistentVolumeClaimRetentionPolicy on the StatefulSet', () => {
-    expect(sts.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 1 } });
+    expect(sts.spec.updateStrategy).toEqual({ type: UpdateStrategyType.ROLLING_UPDATE, rollingUpdate: { partition: 1 } });
     expect(sts.spec.podManagementPolicy).toBe('Parallel');
-    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Delete' });
-    const onDelete = find(synth(presetConfig('default', { mehdb: { updateStrategy: { type: 'OnDelete' } } })).all, 'StatefulSet', 'mehdb');
-    expect(onDelete.spec.updateStrategy).toEqual({ type: 'OnDelete' });
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: ClaimRetention.RETAIN, whenScaled: ClaimRetention.DELETE });
+    const onDelete = find(synth(presetConfig('default', { mehdb: { updateStrategy: { type: UpdateStrategyType.ON_DELETE } } })).all, 'StatefulSet', 'mehdb');
+    expect(onDelete.spec.updateStrategy).toEqual({ type: UpdateStrategyType.ON_DELETE });
   });
 
   test('unset, they stay out of the manifest (Kubernetes\' defaults apply)', () => {
@@ -31,21 +32,21 @@ describe('Mehdb production settings', () => {
 
   test('topology spreads over zone and host, with the key per kind, beside the anti-affinity', () => {
     expect(pod.spec.topologySpreadConstraints).toEqual([
-      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'mehdb' } } },
-      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'mehdb' } } },
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: WhenUnsatisfiable.SCHEDULE_ANYWAY, labelSelector: { matchLabels: { app: 'mehdb' } } },
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: WhenUnsatisfiable.DO_NOT_SCHEDULE, labelSelector: { matchLabels: { app: 'mehdb' } } },
     ]);
     expect(pod.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
   });
 
   test('node selector, tolerations and node affinity', () => {
     expect(pod.spec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
-    expect(pod.spec.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }]);
+    expect(pod.spec.tolerations).toEqual([{ key: 'dedicated', operator: TolerationOperator.EQUAL, value: 'db', effect: TaintEffect.NO_SCHEDULE }]);
     expect(pod.spec.affinity.nodeAffinity).toEqual({
-      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: 'node.kubernetes.io/instance-type', operator: 'Exists' }] } }],
+      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: 'node.kubernetes.io/instance-type', operator: TolerationOperator.EXISTS }] } }],
     });
-    const required = synth(presetConfig('default', { mehdb: { antiAffinity: 'none', nodeAffinity: { required: [{ key: 'disk', operator: 'In', values: ['ssd'] }] } } })).all;
+    const required = synth(presetConfig('default', { mehdb: { antiAffinity: AntiAffinityMode.NONE, nodeAffinity: { required: [{ key: 'disk', operator: NodeSelectorOperator.IN, values: ['ssd'] }] } } })).all;
     expect(find(required, 'StatefulSet', 'mehdb').spec.template.spec.affinity).toEqual({
-      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }] } },
+      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: NodeSelectorOperator.IN, values: ['ssd'] }] }] } },
     });
   });
 
@@ -70,7 +71,7 @@ describe('Mehdb production settings', () => {
     const owned = find(plain, 'StatefulSet', 'mehdb').spec.template.spec.containers[0].env.map((e: any) => e.name);
     for (const name of owned) {
       const build = () => synth(presetConfig('default', { mehdb: { extraEnv: { [name]: 'x' } } }));
-      expect(build).toThrow(new RegExp(`^Mehdb\\.extraEnv\\.${name}: the construct sets this variable itself\\. Fix: remove it and set `));
+      expect(build).toThrow(new RegExp(`^mehdb\\.extraEnv\\.${name}: the construct sets this variable itself\\. Fix: remove it and set `));
     }
   });
 

@@ -1,6 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { Mehdb } from '../lib/mehdb';
 import { find, KubeObject, presetConfig, synth, TEST_IMAGE } from './support/synth';
+import { AntiAffinityMode, ReadinessPath } from '../lib';
 
 const podSpec = (sts: KubeObject) => sts.spec.template.spec;
 
@@ -40,7 +41,7 @@ describe('Mehdb', () => {
   });
 
   test('readiness can wait for a follower to catch up (/readyz)', () => {
-    const caughtUp = find(synth(presetConfig('default', { mehdb: { readinessPath: '/readyz' } })).all, 'StatefulSet', 'mehdb');
+    const caughtUp = find(synth(presetConfig('default', { mehdb: { readinessPath: ReadinessPath.READYZ } })).all, 'StatefulSet', 'mehdb');
     expect(podSpec(caughtUp).containers[0].readinessProbe.httpGet).toEqual({ path: '/readyz', port: 9876 });
   });
 
@@ -55,9 +56,9 @@ describe('Mehdb', () => {
   });
 
   test('anti-affinity can be preferred or switched off', () => {
-    const preferred = find(synth(presetConfig('default', { mehdb: { antiAffinity: 'preferred' } })).all, 'StatefulSet', 'mehdb');
+    const preferred = find(synth(presetConfig('default', { mehdb: { antiAffinity: AntiAffinityMode.PREFERRED } })).all, 'StatefulSet', 'mehdb');
     expect(podSpec(preferred).affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight).toBe(100);
-    const none = find(synth(presetConfig('default', { mehdb: { antiAffinity: 'none' } })).all, 'StatefulSet', 'mehdb');
+    const none = find(synth(presetConfig('default', { mehdb: { antiAffinity: AntiAffinityMode.NONE } })).all, 'StatefulSet', 'mehdb');
     expect(podSpec(none).affinity).toBeUndefined();
   });
 

@@ -41,11 +41,11 @@ test('a config with several problems: every problem on its own clean line, exit 
   const run = synth(['--output', out], { MEHDB_CONFIG: file });
   expect(run.status).toBe(1);
   expect(run.stderr.trimEnd().split('\n')).toEqual([
-    expect.stringMatching(/^config\.mehdb\.replica: is not a setting\. Fix: remove it or use one of: name, replicas, /),
-    'mehdb.hardened: "yes" is not true or false. Fix: write true or false, or remove the setting to keep the preset\'s value',
-    expect.stringMatching(/^NfsProvisioner\.image: .* is not pinned .*\. Fix: /),
-    expect.stringMatching(/^Mehdb\.storageSize: "1 gigabyte" is not a positive Kubernetes quantity\. Fix: /),
-    'Mehdb.replicas: 0 is not an integer from 1 to 1000. Fix: set an integer from 1 to 1000',
+    expect.stringMatching(/^storage\.image: .* is not pinned .*\. Fix: /),
+    'mehdb.replicas: 0 is not an integer from 1 to 1000. Fix: set an integer from 1 to 1000',
+    expect.stringMatching(/^mehdb\.storageSize: "1 gigabyte" is not a positive Kubernetes quantity\. Fix: /),
+    'mehdb.hardened: "yes" is not true or false. Fix: write true or false',
+    expect.stringMatching(/^mehdb\.replica: is not a setting\. Fix: did you mean `replicas`\? Else remove it \(the settings here: name, replicas, /),
   ]);
   expect(run.stderr).not.toMatch(STACK_LINE);
   expect(run.stdout).toBe('');
@@ -71,8 +71,8 @@ test('a crash (a bug, not bad input) keeps its stack, source-mapped to lib/*.ts;
   const before = snapshot(out);
   const run = synth(['--output', out, '--app', 'node scripts/run-ts.js test/fixtures/crash-app.ts']);
   expect(run.status).toBe(1);
-  expect(run.stderr).toMatch(/TypeError: Cannot read properties of null/);
-  expect(run.stderr).toMatch(/^\s+at .*[/\\]lib[/\\]nfs-provisioner[/\\]nfs-provisioner\.ts:\d+:\d+\)?$/m);
+  expect(run.stderr).toMatch(/Error: cannot find a parent chart/);
+  expect(run.stderr).toMatch(/^\s+at .*[/\\]lib[/\\]nfs-provisioner[/\\]nfs-provisioner-schema\.ts:\d+:\d+\)?$/m);
   expect(snapshot(out)).toEqual(before);
   expect(readdirSync(dirname(out))).toEqual(['out']);
 });

@@ -1,8 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppConfig } from '../config/app-config';
-import { Mehdb } from '../mehdb/mehdb';
-import { NfsProvisioner } from '../nfs-provisioner/nfs-provisioner';
+import { Mehdb, NfsProvisioner } from '../index';
 
 /** Props of {@link NamespacedChart}. */
 export interface NamespacedChartProps {

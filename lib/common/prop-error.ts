@@ -4,13 +4,23 @@
  */
 export class InvalidPropError extends Error {
   constructor(
-    /** The prop's path, e.g. `Mehdb.replicas` or `mehdb.storageSize`. */
+    /** The prop's path, e.g. `mehdb.replicas` or `storage.exportHostPath`. */
     public readonly prop: string,
-    problem: string,
-    fix: string,
+    /** What is wrong with the value, e.g. `0 is not an integer from 1 to 1000`. */
+    public readonly problem: string,
+    /** How to fix it. */
+    public readonly fix: string,
   ) {
     super(`${prop}: ${problem}. Fix: ${fix}`);
     this.name = 'InvalidPropError';
+  }
+}
+
+/** Every problem of a construct's props or of a config, one `<prop>: <problem>. Fix: <fix>` line each. */
+export class PropsError extends Error {
+  constructor(public readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'PropsError';
   }
 }
 

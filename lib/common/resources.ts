@@ -1,5 +1,4 @@
 import { k8s } from '../../imports';
-import { checkQuantity } from './validate';
 
 /** CPU, memory and ephemeral storage as Kubernetes quantities, e.g. `{ cpu: '100m', memory: '128Mi' }`. */
 export interface ResourceAmounts {
@@ -20,16 +19,6 @@ export interface ContainerResources {
   readonly requests?: ResourceAmounts;
   /** The most the container may use. @default - none */
   readonly limits?: ResourceAmounts;
-}
-
-/** Checks every amount is a positive quantity; returns the resources unchanged. */
-export function checkResources(prop: string, resources: ContainerResources): ContainerResources {
-  for (const kind of ['requests', 'limits'] as const) {
-    for (const [resource, amount] of Object.entries(resources[kind] ?? {})) {
-      if (amount !== undefined) checkQuantity(`${prop}.${kind}.${resource}`, amount);
-    }
-  }
-  return resources;
 }
 
 /** The typed form, with each amount as a k8s Quantity (a plain string would be dropped). */

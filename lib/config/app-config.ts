@@ -1,5 +1,4 @@
-import { MehdbSettings } from '../mehdb/mehdb-props';
-import { NfsProvisionerSettings } from '../nfs-provisioner/nfs-provisioner-props';
+import { MehdbSettings, NfsProvisionerSettings } from '../index';
 
 /** The presets `MEHDB_PRESET` chooses from. */
 export const PRESET_NAMES = ['default', 'tutorial'] as const;
@@ -19,7 +18,12 @@ export interface AppConfig {
 
 /** What a config file (MEHDB_CONFIG) may set: any part of the config except the preset. */
 export interface AppConfigOverrides {
+  /** The JSON Schema of this file, for editors (e.g. `docs/mehdb-config.schema.json`); ignored by synth. @default - none */
+  readonly $schema?: string;
+  /** Namespace of every namespaced object; created by the app unless it is `default`. @default - the preset's */
   readonly namespace?: string;
+  /** The NFS provisioner and its StorageClass; laid over the preset's, setting by setting. @default - the preset's */
   readonly storage?: NfsProvisionerSettings;
+  /** The mehdb datastore; laid over the preset's, setting by setting. @default - the preset's */
   readonly mehdb?: MehdbSettings;
 }

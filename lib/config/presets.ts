@@ -1,3 +1,4 @@
+import { AccessMode, AntiAffinityMode, ImagePullPolicy, NfsPortSet, ReclaimPolicy } from '../index';
 import { AppConfig, PresetName } from './app-config';
 
 const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane';
@@ -11,7 +12,7 @@ const LEGACY_MASTER_TAINT = 'node-role.kubernetes.io/master';
 const DEFAULT_PRESET: AppConfig = {
   preset: 'default',
   namespace: 'mehdb',
-  // Only what departs from the constructs' defaults (NFS_PROVISIONER_DEFAULTS, MEHDB_DEFAULTS).
+  // Only what departs from the constructs' defaults (in their schemas, and in the props' @default docs).
   storage: {
     provisionerName: 'mehdb.local/nfs',
     nodeSelector: { [CONTROL_PLANE_TAINT]: '' },
@@ -35,7 +36,7 @@ const TUTORIAL_PRESET: AppConfig = {
   storage: {
     name: 'nfs-provisioner',
     image: 'quay.io/kubernetes_incubator/nfs-provisioner:v2.2.2',
-    portSet: 'v2',
+    portSet: NfsPortSet.V2,
     provisionerName: 'example.com/nfs',
     storageClassName: 'nfs-dynamic',
     exportHostPath: '/storage/dynamic',
@@ -44,13 +45,13 @@ const TUTORIAL_PRESET: AppConfig = {
     tolerations: [{ key: LEGACY_MASTER_TAINT }, { key: CONTROL_PLANE_TAINT }],
     mountOptions: [],
     parameters: { mountOptions: 'vers=4.1' },
-    reclaimPolicy: 'Delete',
+    reclaimPolicy: ReclaimPolicy.DELETE,
     resources: {},
     testClaim: true,
     podSecurityPolicyName: 'nfs-provisioner',
     // The course's pod: Recreate, no probes, IfNotPresent, no NetworkPolicy.
     hardened: false,
-    imagePullPolicy: 'IfNotPresent',
+    imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
     networkPolicy: false,
   },
   mehdb: {
@@ -59,16 +60,16 @@ const TUTORIAL_PRESET: AppConfig = {
     image: 'quay.io/mhausenblas/mehdb:0.6',
     containerName: 'shard',
     storageSize: '1Gi',
-    accessMode: 'ReadWriteMany',
+    accessMode: AccessMode.READ_WRITE_MANY,
     dataPath: '/mehdbdata',
-    antiAffinity: 'required',
+    antiAffinity: AntiAffinityMode.REQUIRED,
     // The upstream image runs as UID 1001 from a writable root FS; the course runs it as is.
     hardened: false,
     podDisruptionBudget: true,
     resources: {},
     livenessProbe: { initialDelaySeconds: 2, periodSeconds: 10 },
     readinessProbe: { initialDelaySeconds: 15, periodSeconds: 30 },
-    imagePullPolicy: 'IfNotPresent',
+    imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
     networkPolicy: false,
     // The course's behaviour: mehdb-0 always leads, no election, so no ServiceAccount token, no
     // Role and no API server egress for the datastore.

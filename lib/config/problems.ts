@@ -1,5 +1,5 @@
 import { appendFileSync } from 'fs';
-import { InvalidPropError } from '../common/prop-error';
+import { InvalidPropError, PropsError } from '../common/prop-error';
 
 /**
  * Every problem found in a config at once, each `<prop>: <problem>. Fix: <fix>`. Synth prints one
@@ -14,7 +14,7 @@ export class ConfigError extends Error {
 
 /** The problems an error reports when it is bad input (a config or prop), else undefined (a bug). */
 export function problemsOf(error: unknown): readonly string[] | undefined {
-  if (error instanceof ConfigError) return error.problems;
+  if (error instanceof ConfigError || error instanceof PropsError) return error.problems;
   if (error instanceof InvalidPropError) return [error.message];
   return undefined;
 }

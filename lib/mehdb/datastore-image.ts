@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'fs';
-import { dirname, join } from 'path';
 import { InvalidPropError } from '../common/prop-error';
+// The record of the last `npm run image`, read when this code is built: esbuild (npm run synth) and
+// the package build both inline it, so the image travels with the code that uses it and no file is
+// looked for at synth (nor depends on the working directory).
+import RECORD from '../../image/mehdb-image.json';
 
 /** The record `npm run image` writes after building the datastore image. */
 export interface DatastoreImageRecord {
@@ -11,32 +13,17 @@ export interface DatastoreImageRecord {
   readonly reference: string;
 }
 
-/** Used until `npm run image` has recorded a build: says what to do, and is never `:latest`. */
-export const UNBUILT_DATASTORE_IMAGE = 'localhost/mehdb:unbuilt-run-npm-run-image';
-
-const RECORD_PATH = join('image', 'mehdb-image.json');
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /**
- * The datastore image reference pinned by digest, from the committed record of the last
- * `npm run image`; {@link UNBUILT_DATASTORE_IMAGE} when there is no record yet. Synth never builds.
+ * The datastore image this code was built with: the recorded reference, pinned by its digest. An
+ * unknown image (no valid record) is a synth-time error naming the fix, never a placeholder.
  */
-export function recordedDatastoreImage(projectRoot = findProjectRoot()): string {
-  const file = join(projectRoot, RECORD_PATH);
-  if (!existsSync(file)) return UNBUILT_DATASTORE_IMAGE;
-  const record = JSON.parse(readFileSync(file, 'utf8')) as Partial<DatastoreImageRecord>;
+export function recordedDatastoreImage(record: Partial<DatastoreImageRecord> = RECORD): string {
   if (typeof record.reference !== 'string' || typeof record.digest !== 'string' || !DIGEST.test(record.digest)
     || !record.reference.endsWith(`@${record.digest}`)) {
-    throw new InvalidPropError(RECORD_PATH, 'the record has no "reference" ending in its "digest" (sha256:<64 hex>)',
-      'run `npm run image` to rebuild the image and rewrite the record');
+    throw new InvalidPropError('mehdb.image', 'no datastore image is recorded in this build (image/mehdb-image.json has no "reference" ending in its "digest")',
+      'set mehdb.image to a pinned image, or run `npm run image` and build again');
   }
   return record.reference;
-}
-
-/** The folder holding cdk8s.yaml, found upwards from this file (works from lib/ and from .build/). */
-function findProjectRoot(): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'cdk8s.yaml'))) return dir;
-    if (dirname(dir) === dir) return process.cwd();
-  }
 }

@@ -1,8 +1,8 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { k8s } from '../../imports';
-import { SettledFailover } from './mehdb-props';
-import { toMilliseconds } from './settle-failover';
+import { toMilliseconds } from './mehdb-env';
+import { SettledFailover } from './mehdb-schema';
 
 /**
  * What the datastore's election needs, and nothing more: on `leases` in its own namespace, `create`
@@ -51,7 +51,7 @@ export function grantLeaseAccess(scope: Construct, access: LeaseAccess): kplus.S
  * The datastore's failover settings as its environment (datastore/README.md): its pod name from the
  * downward API (the Lease's holder identity), the peers' count and domain, the timings in milliseconds.
  */
-export function failoverEnv(failover: SettledFailover, replicas: number, clusterDomain: string): k8s.EnvVar[] {
+export function failoverEnv(failover: SettledFailover & { readonly leaseName: string }, replicas: number, clusterDomain: string): k8s.EnvVar[] {
   const ms = (seconds: number) => String(toMilliseconds(seconds));
   return [
     { name: 'MEHDB_HOST', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },

@@ -1,3 +1,2 @@
-export * from './datastore-image';
 export * from './mehdb';
 export * from './mehdb-props';

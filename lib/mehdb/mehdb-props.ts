@@ -1,26 +1,69 @@
+import { ImagePullPolicy } from '../common/image-pull-policy';
 import { ProbeTiming } from '../common/probes';
 import { ContainerResources } from '../common/resources';
 import { NodeAffinitySettings, PodToleration, TopologySpread } from '../common/scheduling';
 
 /** How strongly mehdb pods are kept on different nodes. */
-export type AntiAffinityMode = 'required' | 'preferred' | 'none';
+export enum AntiAffinityMode {
+  /** Never two pods on one node (pods stay Pending without enough nodes). */
+  REQUIRED = 'required',
+  /** Try to keep them apart. */
+  PREFERRED = 'preferred',
+  /** No anti-affinity. */
+  NONE = 'none',
+}
 
-export type { ProbeTiming };
+/** How the StatefulSet replaces pods when the template changes. */
+export enum UpdateStrategyType {
+  /** Highest ordinal first, one at a time. */
+  ROLLING_UPDATE = 'RollingUpdate',
+  /** Only pods you delete. */
+  ON_DELETE = 'OnDelete',
+}
+
+/** Whether a claim outlives its pod. */
+export enum ClaimRetention {
+  RETAIN = 'Retain',
+  DELETE = 'Delete',
+}
+
+/** Access mode of a volume claim. */
+export enum AccessMode {
+  READ_WRITE_ONCE = 'ReadWriteOnce',
+  READ_WRITE_MANY = 'ReadWriteMany',
+  READ_WRITE_ONCE_POD = 'ReadWriteOncePod',
+}
+
+/** The datastore path the readiness probe gets. */
+export enum ReadinessPath {
+  /** Ready while the datastore answers. */
+  STATUS = '/status?level=full',
+  /** Ready once a follower has caught up with the leader (this repository's datastore only). */
+  READYZ = '/readyz',
+}
+
+/** How the StatefulSet starts and stops its pods. */
+export enum PodManagementPolicy {
+  /** One pod after the other. */
+  ORDERED_READY = 'OrderedReady',
+  /** All at once. */
+  PARALLEL = 'Parallel',
+}
 
 /** How the StatefulSet replaces pods when the template changes. */
 export interface MehdbUpdateStrategy {
   /** `RollingUpdate` (highest ordinal first, one at a time) or `OnDelete` (only pods you delete). */
-  readonly type: 'RollingUpdate' | 'OnDelete';
-  /** RollingUpdate only: only pods with an ordinal >= partition are updated (a canary). @default - 0 */
+  readonly type: UpdateStrategyType;
+  /** RollingUpdate only: only pods with an ordinal >= partition are updated (a canary); 0 to replicas. @default - 0 */
   readonly partition?: number;
 }
 
 /** What happens to the claims `data-<name>-<n>` (Kubernetes 1.27+: feature StatefulSetAutoDeletePVC). */
 export interface ClaimRetentionPolicy {
-  /** When the StatefulSet is deleted. @default - 'Retain' */
-  readonly whenDeleted?: 'Retain' | 'Delete';
-  /** When a scale-down removes the pod. @default - 'Retain' */
-  readonly whenScaled?: 'Retain' | 'Delete';
+  /** When the StatefulSet is deleted. @default - Retain (Kubernetes' default) */
+  readonly whenDeleted?: ClaimRetention;
+  /** When a scale-down removes the pod. @default - Retain (Kubernetes' default) */
+  readonly whenScaled?: ClaimRetention;
 }
 
 /** A PodDisruptionBudget by count or percentage: exactly one of the two. */
@@ -77,24 +120,24 @@ export interface MehdbSettings {
   readonly name?: string;
   /**
    * Number of pods. With {@link failover}, 3 tolerate any single failure; 2 need `failover.solo`;
-   * without it, pod 0 leads and the others follow. @default 3
+   * without it, pod 0 leads and the others follow. 1 to 1000. @default 3
    */
   readonly replicas?: number;
-  /** Datastore image, pinned by tag or digest. @default - the image recorded by `npm run image` (image/mehdb-image.json) */
+  /** Datastore image, pinned by tag or digest. @default - the datastore image this package was built with (reference and digest recorded by `npm run image`) */
   readonly image?: string;
   /** Name of the datastore container. @default 'mehdb' */
   readonly containerName?: string;
-  /** Port the datastore listens on. @default 9876 */
+  /** Port the datastore listens on, 1 to 65535. @default 9876 */
   readonly port?: number;
   /** Size of each pod's volume claim `data`. @default '1Gi' */
   readonly storageSize?: string;
-  /** StorageClass of the claims; must be the class the storage layer serves. @default - the storage layer's class */
+  /** StorageClass of the claims: the class the storage layer serves (`NfsProvisioner.storageClassName`). @default - the cluster's default StorageClass */
   readonly storageClassName?: string;
-  /** Access mode of each claim. @default 'ReadWriteMany' */
-  readonly accessMode?: 'ReadWriteOnce' | 'ReadWriteMany' | 'ReadWriteOncePod';
+  /** Access mode of each claim. @default AccessMode.READ_WRITE_MANY */
+  readonly accessMode?: AccessMode;
   /** Where the volume is mounted; the container's MEHDB_DATADIR points here. @default '/mehdbdata' */
   readonly dataPath?: string;
-  /** Keep pods on different nodes: `required` (never share), `preferred` (try), `none`. @default 'required' */
+  /** Keep pods on different nodes: `required` (never share), `preferred` (try), `none`. @default AntiAffinityMode.REQUIRED */
   readonly antiAffinity?: AntiAffinityMode;
   /** Harden the pod: non-root UID, read-only root FS, no privilege escalation, no capabilities, RuntimeDefault seccomp. @default true */
   readonly hardened?: boolean;
@@ -115,9 +158,9 @@ export interface MehdbSettings {
   /**
    * When the kubelet pulls the image. With an image pinned by digest, `Always` never changes what
    * runs: it checks the registry and the pull secrets at each pod start. Use `IfNotPresent` where the
-   * nodes have the image loaded and no registry serves it. @default 'Always'
+   * nodes have the image loaded and no registry serves it. @default ImagePullPolicy.ALWAYS
    */
-  readonly imagePullPolicy?: 'Always' | 'IfNotPresent';
+  readonly imagePullPolicy?: ImagePullPolicy;
   /**
    * Create a NetworkPolicy for the pods: the datastore port is open only to the peers and to client
    * pods matching {@link clientSelector} in the same namespace; egress only to DNS and the peers.
@@ -132,9 +175,9 @@ export interface MehdbSettings {
   readonly readinessProbe?: ProbeTiming;
   /**
    * Path the readiness probe gets. `/readyz` keeps a follower out of the Service until it has
-   * caught up with the leader (this repo's datastore only). @default '/status?level=full'
+   * caught up with the leader (this repo's datastore only). @default ReadinessPath.STATUS
    */
-  readonly readinessPath?: '/status?level=full' | '/readyz';
+  readonly readinessPath?: ReadinessPath;
   /** The cluster's DNS domain, for pod addresses. @default 'cluster.local' */
   readonly clusterDomain?: string;
   /** Startup probe (`GET /status`): liveness and readiness wait until it passes once. @default - none */
@@ -146,7 +189,7 @@ export interface MehdbSettings {
   /** RollingUpdate (with a partition) or OnDelete. @default - Kubernetes' RollingUpdate, partition 0 */
   readonly updateStrategy?: MehdbUpdateStrategy;
   /** `OrderedReady` (one pod after the other) or `Parallel`. @default - Kubernetes' OrderedReady */
-  readonly podManagementPolicy?: 'OrderedReady' | 'Parallel';
+  readonly podManagementPolicy?: PodManagementPolicy;
   /** PriorityClass of the pods (must exist in the cluster). @default - none */
   readonly priorityClassName?: string;
   /** Secrets (in the namespace) the kubelet uses to pull the image. @default [] */
@@ -186,7 +229,7 @@ export interface MehdbSettings {
   /**
    * Leader failover through a Lease: the pods get a ServiceAccount with their token, a Role on the
    * Lease and, with {@link networkPolicy}, egress to the API server. `{ enabled: false }`: pod 0
-   * always leads, no token, no Role. Fields left out take {@link FAILOVER_DEFAULTS} (on). @default {}
+   * always leads, no token, no Role. Fields left out take their defaults (failover on). @default {}
    */
   readonly failover?: MehdbFailover;
 }
@@ -195,89 +238,9 @@ export interface MehdbSettings {
 export interface MehdbProps extends MehdbSettings {
   /** Namespace the datastore runs in (part of every pod's DNS name). */
   readonly namespace: string;
-  /** StorageClass the storage layer serves; the claims use it. */
-  readonly storageClassName: string;
   /**
    * Ports of the Kubernetes API server the pods may reach with failover on (NetworkPolicy egress);
-   * the chart passes the storage layer's `apiServerPorts`. @default - API_SERVER_PORTS (lib/common/network.ts), 443 and 6443
+   * pass the storage layer's `apiServerPorts`. @default [443, 6443]
    */
-  readonly apiServerPorts?: readonly number[];
+  readonly apiServerPorts?: number[];
 }
-
-/**
- * Every default of {@link MehdbSettings}, stated once. The JSDoc `@default` of each field mirrors
- * it (test/defaults.test.ts checks that they agree); presets set only what departs from it. The
- * image's default is computed: the record of the last `npm run image` (`recordedDatastoreImage()` in datastore-image.ts).
- */
-export const MEHDB_DEFAULTS = {
-  name: 'mehdb',
-  replicas: 3,
-  containerName: 'mehdb',
-  port: 9876,
-  storageSize: '1Gi',
-  accessMode: 'ReadWriteMany',
-  dataPath: '/mehdbdata',
-  antiAffinity: 'required',
-  hardened: true,
-  runAsUser: 65532,
-  podDisruptionBudget: true,
-  resources: {
-    requests: { cpu: '100m', memory: '64Mi', ephemeralStorage: '64Mi' },
-    limits: { cpu: '1', memory: '256Mi', ephemeralStorage: '128Mi' },
-  },
-  imagePullPolicy: 'Always',
-  networkPolicy: true,
-  clientSelector: { 'mehdb-client': 'true' },
-  livenessProbe: { initialDelaySeconds: 5, periodSeconds: 10 },
-  readinessProbe: { initialDelaySeconds: 2, periodSeconds: 5 },
-  readinessPath: '/status?level=full',
-  clusterDomain: 'cluster.local',
-  topologySpreadConstraints: [],
-  imagePullSecrets: [],
-  podLabels: {},
-  podAnnotations: {},
-  serviceLabels: {},
-  serviceAnnotations: {},
-  claimLabels: {},
-  claimAnnotations: {},
-  nodeSelector: {},
-  tolerations: [],
-  nodeAffinity: {},
-  extraEnv: {},
-  scrapeAnnotations: false,
-  serviceMonitor: false,
-  failover: {},
-} as const satisfies Required<Omit<MehdbSettings, 'image' | 'storageClassName' | UnsetByDefault>>;
-
-/** Defaults of an enabled ServiceMonitor's fields. */
-export const SERVICE_MONITOR_DEFAULTS = { labels: {}, interval: '30s', scrapeTimeout: '10s' } as const satisfies Required<MehdbServiceMonitor>;
-
-/** Defaults of the failover fields; `leaseName`'s is computed from the name (`<name>-leader`). */
-export const FAILOVER_DEFAULTS = {
-  enabled: true,
-  leaseDurationSeconds: 5,
-  renewDeadlineSeconds: 3,
-  retryPeriodSeconds: 1,
-  syncAcks: 1,
-  syncTimeoutSeconds: 2,
-  solo: false,
-} as const satisfies Required<Omit<MehdbFailover, 'leaseName'>>;
-
-/** Failover settled: every field set and valid (present only when failover is on). */
-export type SettledFailover = Readonly<Required<Omit<MehdbFailover, 'enabled'>>>;
-
-/** Settings with no default value: unset, the field stays out of the manifest (Kubernetes' default applies). */
-type UnsetByDefault = 'startupProbe' | 'persistentVolumeClaimRetentionPolicy' | 'updateStrategy' | 'podManagementPolicy'
-  | 'priorityClassName' | 'terminationGracePeriodSeconds';
-
-/** Props of {@link Mehdb} after defaults and checks: every field set (but those unset by default), every value valid. */
-export type SettledMehdbProps = Readonly<Required<Omit<MehdbProps, UnsetByDefault | 'podDisruptionBudget' | 'serviceMonitor' | 'topologySpreadConstraints' | 'failover'>>>
-  & Readonly<Pick<MehdbProps, UnsetByDefault>> & {
-    /** The budget, or undefined for none. */
-    readonly podDisruptionBudget?: DisruptionBudget;
-    /** The ServiceMonitor's settings, or undefined for none. */
-    readonly serviceMonitor?: Required<MehdbServiceMonitor>;
-    readonly topologySpreadConstraints: ReadonlyArray<Required<TopologySpread>>;
-    /** The failover settings, or undefined when failover is off. */
-    readonly failover?: SettledFailover;
-  };

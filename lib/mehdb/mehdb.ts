@@ -7,11 +7,13 @@ import { probeTimingFields } from '../common/probes';
 import { toResourceRequirements } from '../common/resources';
 import { checkInteger } from '../common/validate';
 import { ServiceMonitor } from '../monitoring/service-monitor';
+import { ProbeTiming } from '../common/probes';
 import { failoverEnv, grantLeaseAccess } from './failover';
-import { DisruptionBudget, MehdbProps, MehdbServiceMonitor, ProbeTiming, SettledMehdbProps } from './mehdb-props';
+import { DisruptionBudget, MehdbProps } from './mehdb-props';
+import { SettledServiceMonitor } from './mehdb-schema';
 import { podPlacement } from './placement';
 import { hardenedContainerSecurity, hardenedPodSecurity } from './pod-security';
-import { settleMehdbProps } from './settle-props';
+import { SettledMehdbProps, settleMehdbProps } from './settle-props';
 
 /** The claim template's name: pods' claims are `data-<name>-<ordinal>`. */
 const CLAIM_NAME = 'data';
@@ -208,7 +210,7 @@ export class Mehdb extends Construct {
   }
 
   /** Prometheus Operator: scrape `/metrics` on the Service's named port, in this namespace. */
-  private _toServiceMonitor(settings: Required<MehdbServiceMonitor>): ServiceMonitor {
+  private _toServiceMonitor(settings: SettledServiceMonitor): ServiceMonitor {
     return new ServiceMonitor(this, 'ServiceMonitor', {
       metadata: { name: this.name, labels: { ...this.labels, ...settings.labels } },
       selector: { matchLabels: this.selector },

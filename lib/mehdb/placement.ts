@@ -1,6 +1,7 @@
 import { k8s } from '../../imports';
-import { toNodeAffinity } from '../common/scheduling';
-import { AntiAffinityMode, SettledMehdbProps } from './mehdb-props';
+import { TOPOLOGY_KEYS, toNodeAffinity } from '../common/scheduling';
+import { AntiAffinityMode } from './mehdb-props';
+import { SettledMehdbProps } from './settle-props';
 
 /** Where the pods may run: anti-affinity, extra node affinity, spreads, node selector, tolerations. */
 export function podPlacement(settled: SettledMehdbProps, selector: Record<string, string>): Partial<k8s.PodSpec> {
@@ -11,7 +12,7 @@ export function podPlacement(settled: SettledMehdbProps, selector: Record<string
     affinity: anti || node ? { ...anti, nodeAffinity: node } : undefined,
     topologySpreadConstraints: topologySpreadConstraints.length === 0 ? undefined
       : topologySpreadConstraints.map(s => ({
-        maxSkew: s.maxSkew, topologyKey: s.topologyKey, whenUnsatisfiable: s.whenUnsatisfiable, labelSelector: { matchLabels: selector },
+        maxSkew: s.maxSkew, topologyKey: s.topologyKey ?? TOPOLOGY_KEYS[s.over], whenUnsatisfiable: s.whenUnsatisfiable, labelSelector: { matchLabels: selector },
       })),
     nodeSelector: Object.keys(nodeSelector).length === 0 ? undefined : nodeSelector,
     tolerations: tolerations.length === 0 ? undefined : tolerations.map(t => ({ ...t })),
@@ -21,11 +22,11 @@ export function podPlacement(settled: SettledMehdbProps, selector: Record<string
 function podAntiAffinity(mode: AntiAffinityMode, selector: Record<string, string>): k8s.Affinity | undefined {
   const term: k8s.PodAffinityTerm = { labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' };
   switch (mode) {
-    case 'required':
+    case AntiAffinityMode.REQUIRED:
       return { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } };
-    case 'preferred':
+    case AntiAffinityMode.PREFERRED:
       return { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
-    case 'none':
+    case AntiAffinityMode.NONE:
       return undefined;
   }
 }

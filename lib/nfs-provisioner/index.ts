@@ -1,3 +1,2 @@
-export * from './nfs-ports';
 export * from './nfs-provisioner';
 export * from './nfs-provisioner-props';

@@ -1,18 +1,11 @@
+import { NfsPortSet } from './nfs-provisioner-props';
+
 /** A port the NFS server in the provisioner's image listens on. */
 export interface NfsPort {
   readonly name: string;
   readonly port: number;
   readonly protocol: 'TCP' | 'UDP';
 }
-
-/**
- * Which NFS server ports the provisioner image serves. At start the provisioner reads its own
- * Service (SERVICE_NAME, POD_NAMESPACE) and refuses one whose ports differ from these.
- * - `v2`: images v2.x (the course's `quay.io/kubernetes_incubator/nfs-provisioner:v2.2.2`).
- * - `v4`: images v3/v4 (`registry.k8s.io/sig-storage/nfs-provisioner:v4.x`), which add
- *   nlockmgr, rquotad and statd and a UDP twin of every port.
- */
-export type NfsPortSet = 'v2' | 'v4';
 
 const tcp = (name: string, port: number): NfsPort => ({ name, port, protocol: 'TCP' });
 const udp = (name: string, port: number): NfsPort => ({ name: `${name}-udp`, port, protocol: 'UDP' });
@@ -31,5 +24,5 @@ const V4_PORTS: readonly NfsPort[] = V4_SERVICES.flatMap(([name, port]) => [tcp(
 
 /** The ports of a port set, in the order the Service and the container list them. */
 export function nfsPorts(portSet: NfsPortSet): readonly NfsPort[] {
-  return portSet === 'v2' ? V2_PORTS : V4_PORTS;
+  return portSet === NfsPortSet.V2 ? V2_PORTS : V4_PORTS;
 }

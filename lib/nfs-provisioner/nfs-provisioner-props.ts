@@ -1,8 +1,38 @@
 import { Construct } from 'constructs';
-import { API_SERVER_PORTS } from '../common/network';
 import { ProbeTiming } from '../common/probes';
 import { ContainerResources } from '../common/resources';
-import { NfsPortSet } from './nfs-ports';
+import { ImagePullPolicy } from '../common/image-pull-policy';
+
+/**
+ * Which NFS server ports the provisioner image serves. At start the provisioner reads its own
+ * Service (SERVICE_NAME, POD_NAMESPACE) and refuses one whose ports differ from these.
+ */
+export enum NfsPortSet {
+  /** Images v2.x (the course's `quay.io/kubernetes_incubator/nfs-provisioner:v2.2.2`): nfs, mountd, rpcbind. */
+  V2 = 'v2',
+  /** Images v3/v4 (`registry.k8s.io/sig-storage/nfs-provisioner:v4.x`): also nlockmgr, rquotad and statd, and a UDP twin of every port. */
+  V4 = 'v4',
+}
+
+/** What happens to a volume's data when its claim is deleted. */
+export enum ReclaimPolicy {
+  DELETE = 'Delete',
+  RETAIN = 'Retain',
+}
+
+/** A container's seccomp profile. */
+export enum SeccompProfile {
+  RUNTIME_DEFAULT = 'RuntimeDefault',
+  UNCONFINED = 'Unconfined',
+}
+
+/** When a claim of the StorageClass gets its volume. */
+export enum VolumeBindingMode {
+  /** At once. */
+  IMMEDIATE = 'Immediate',
+  /** When a pod that uses the claim is scheduled. */
+  WAIT_FOR_FIRST_CONSUMER = 'WaitForFirstConsumer',
+}
 
 /** Parameters the NFS provisioner accepts on its StorageClass; any other key fails provisioning. */
 export interface NfsStorageClassParameters {
@@ -26,7 +56,7 @@ export interface NfsProvisionerSettings {
   readonly name?: string;
   /** The provisioner image, pinned by tag or digest. @default 'registry.k8s.io/sig-storage/nfs-provisioner:v4.0.8' */
   readonly image?: string;
-  /** Which NFS ports the image serves (its Service must list exactly these). @default 'v4' */
+  /** Which NFS ports the image serves (its Service must list exactly these). @default NfsPortSet.V4 */
   readonly portSet?: NfsPortSet;
   /** Provisioner name: the `-provisioner=` argument and the StorageClass `provisioner`. @default 'example.com/nfs' */
   readonly provisionerName?: string;
@@ -44,8 +74,8 @@ export interface NfsProvisionerSettings {
   readonly mountOptions?: string[];
   /** StorageClass `parameters` the provisioner understands. @default {} */
   readonly parameters?: NfsStorageClassParameters;
-  /** What happens to a volume's data when its claim is deleted. @default 'Delete' */
-  readonly reclaimPolicy?: 'Delete' | 'Retain';
+  /** What happens to a volume's data when its claim is deleted. @default ReclaimPolicy.DELETE */
+  readonly reclaimPolicy?: ReclaimPolicy;
   /**
    * Compute resources of the provisioner container (the limits leave the NFS server room to burst).
    * @default - requests 100m CPU / 64Mi memory / 64Mi ephemeral storage; limits 1 CPU / 512Mi memory / 512Mi ephemeral storage
@@ -58,8 +88,8 @@ export interface NfsProvisionerSettings {
    * policy exceptions. `false` gives the course's pod (Recreate, no probes). @default true
    */
   readonly hardened?: boolean;
-  /** When the kubelet pulls the image (`IfNotPresent` where nodes have it loaded and no registry serves it). @default 'Always' */
-  readonly imagePullPolicy?: 'Always' | 'IfNotPresent';
+  /** When the kubelet pulls the image (`IfNotPresent` where nodes have it loaded and no registry serves it). @default ImagePullPolicy.ALWAYS */
+  readonly imagePullPolicy?: ImagePullPolicy;
   /**
    * Create a NetworkPolicy: the NFS ports open only to {@link nfsClientCidrs}; egress only to DNS
    * and the API server port. @default true
@@ -73,7 +103,7 @@ export interface NfsProvisionerSettings {
    */
   readonly nfsClientCidrs?: string[];
   /** Ports of the Kubernetes API server the provisioner may reach (egress). @default [443, 6443] */
-  readonly apiServerPorts?: readonly number[];
+  readonly apiServerPorts?: number[];
   /** Also create the PVC `nfs` (1Mi, ReadWriteMany) that proves provisioning works. @default false */
   readonly testClaim?: boolean;
   /**
@@ -97,7 +127,7 @@ export interface NfsProvisionerSettings {
    */
   readonly capabilities?: string[];
   /** Seccomp profile of the container (not verified with Ganesha: test before relying on it). @default - none (the runtime's default) */
-  readonly seccompProfile?: 'RuntimeDefault' | 'Unconfined';
+  readonly seccompProfile?: SeccompProfile;
   /**
    * StorageClass `allowVolumeExpansion`. The NFS provisioner has no resizer and does not enforce
    * sizes, so a larger claim is only accepted, never resized on disk. @default false
@@ -105,9 +135,9 @@ export interface NfsProvisionerSettings {
   readonly allowVolumeExpansion?: boolean;
   /**
    * StorageClass `volumeBindingMode`: `Immediate`, or `WaitForFirstConsumer` (bind when a pod is
-   * scheduled; the volume lives on the provisioner's node anyway). @default 'Immediate'
+   * scheduled; the volume lives on the provisioner's node anyway). @default VolumeBindingMode.IMMEDIATE
    */
-  readonly volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer';
+  readonly volumeBindingMode?: VolumeBindingMode;
   /** Mark the StorageClass as the cluster's default (`storageclass.kubernetes.io/is-default-class`). @default false */
   readonly defaultClass?: boolean;
 }
@@ -122,46 +152,3 @@ export interface NfsProvisionerProps extends NfsProvisionerSettings {
    */
   readonly clusterScope: Construct;
 }
-
-/**
- * Every default of {@link NfsProvisionerSettings}, stated once. The JSDoc `@default` of each field
- * mirrors it (test/defaults.test.ts checks that they agree); presets set only what departs from it.
- */
-export const NFS_PROVISIONER_DEFAULTS = {
-  name: 'nfs-provisioner',
-  image: 'registry.k8s.io/sig-storage/nfs-provisioner:v4.0.8',
-  portSet: 'v4',
-  provisionerName: 'example.com/nfs',
-  storageClassName: 'nfs-dynamic',
-  exportHostPath: '/srv/nfs-dynamic',
-  createExportHostPath: true,
-  nodeSelector: {},
-  tolerations: [],
-  mountOptions: ['vers=4.1'],
-  parameters: {},
-  reclaimPolicy: 'Delete',
-  resources: {
-    requests: { cpu: '100m', memory: '64Mi', ephemeralStorage: '64Mi' },
-    limits: { cpu: '1', memory: '512Mi', ephemeralStorage: '512Mi' },
-  },
-  hardened: true,
-  imagePullPolicy: 'Always',
-  networkPolicy: true,
-  nfsClientCidrs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'],
-  apiServerPorts: API_SERVER_PORTS,
-  testClaim: false,
-  extraArgs: [],
-  readinessProbe: { initialDelaySeconds: 5, periodSeconds: 10 },
-  livenessProbe: { initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 3 },
-  capabilities: ['DAC_READ_SEARCH', 'SYS_RESOURCE'],
-  allowVolumeExpansion: false,
-  volumeBindingMode: 'Immediate',
-  defaultClass: false,
-} as const satisfies Required<Omit<NfsProvisionerSettings, 'podSecurityPolicyName' | 'seccompProfile'>>;
-
-/**
- * Props of {@link NfsProvisioner} after defaults and checks: every field set and valid, except the
- * PodSecurityPolicy name, whose absence means "no such rule", and the seccomp profile ("the runtime's").
- */
-export type SettledNfsProvisionerProps = Readonly<Required<Omit<NfsProvisionerProps, 'podSecurityPolicyName' | 'seccompProfile'>>>
-  & Pick<NfsProvisionerProps, 'podSecurityPolicyName' | 'seccompProfile'>;

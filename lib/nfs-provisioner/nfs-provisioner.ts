@@ -5,11 +5,12 @@ import { appLabels, selectorLabels } from '../common/labels';
 import { apiServerEgress, DNS_EGRESS, policyPort } from '../common/network';
 import { probeTimingFields } from '../common/probes';
 import { toResourceRequirements } from '../common/resources';
+import { settle } from '../common/schema';
 import { declarePolicyExceptions, PolicyExceptions } from '../policy/exceptions';
 import { NfsPort, nfsPorts } from './nfs-ports';
-import { NfsProvisionerProps, SettledNfsProvisionerProps } from './nfs-provisioner-props';
+import { NfsProvisionerProps, SeccompProfile, VolumeBindingMode } from './nfs-provisioner-props';
 import { grantProvisionerAccess } from './nfs-provisioner-rbac';
-import { settleNfsProvisionerProps } from './settle-props';
+import { NFS_PROVISIONER_PROPS, SettledNfsProvisionerProps } from './nfs-provisioner-schema';
 
 /** Where the provisioner's NFS server exports from inside its container (fixed by the image). */
 const EXPORT_MOUNT_PATH = '/export';
@@ -61,7 +62,7 @@ export class NfsProvisioner extends Construct {
   /** The Service whose ports the provisioner checks at start. */
   public readonly service: k8s.KubeService;
   /** Ports of the API server its pods may reach; the mehdb pods' egress for failover reuses them. */
-  public readonly apiServerPorts: readonly number[];
+  public readonly apiServerPorts: number[];
   /** The props with defaults applied and checked. */
   private readonly settled: SettledNfsProvisionerProps;
   private readonly ports: readonly NfsPort[];
@@ -69,7 +70,7 @@ export class NfsProvisioner extends Construct {
 
   constructor(scope: Construct, id: string, props: NfsProvisionerProps) {
     super(scope, id);
-    this.settled = settleNfsProvisionerProps(props);
+    this.settled = settle(NFS_PROVISIONER_PROPS, props, 'storage');
     const { name, namespace, clusterScope, podSecurityPolicyName } = this.settled;
     this.namespace = namespace;
     this.provisionerName = this.settled.provisionerName;
@@ -85,7 +86,7 @@ export class NfsProvisioner extends Construct {
     });
     grantProvisionerAccess(this, clusterScope, {
       name, namespace, serviceAccountName: serviceAccount.name, podSecurityPolicyName,
-      readsSelectedNode: this.settled.volumeBindingMode === 'WaitForFirstConsumer',
+      readsSelectedNode: this.settled.volumeBindingMode === VolumeBindingMode.WAIT_FOR_FIRST_CONSUMER,
     });
     this.service = new k8s.KubeService(this, 'Service', this._toServiceProps());
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', this._toDeploymentProps(serviceAccount.name));
@@ -102,7 +103,7 @@ export class NfsProvisioner extends Construct {
 
   /** The declared exceptions, without the seccomp one when a RuntimeDefault profile is set. */
   private _policyExceptions(): PolicyExceptions {
-    if (this.settled.seccompProfile !== 'RuntimeDefault') return POLICY_EXCEPTIONS;
+    if (this.settled.seccompProfile !== SeccompProfile.RUNTIME_DEFAULT) return POLICY_EXCEPTIONS;
     const { 'seccomp-profile': _followed, ...rest } = POLICY_EXCEPTIONS;
     return rest;
   }
@@ -222,7 +223,7 @@ export class NfsProvisioner extends Construct {
       reclaimPolicy,
       // Kubernetes' defaults (false, Immediate) stay out of the manifest.
       allowVolumeExpansion: allowVolumeExpansion || undefined,
-      volumeBindingMode: volumeBindingMode === 'Immediate' ? undefined : volumeBindingMode,
+      volumeBindingMode: volumeBindingMode === VolumeBindingMode.IMMEDIATE ? undefined : volumeBindingMode,
       mountOptions: nonEmpty(mountOptions),
       parameters: nonEmpty(parameters as Record<string, string>),
     };

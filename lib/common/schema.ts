@@ -116,7 +116,7 @@ function unknownKey(at: string, key: string, known: readonly string[]): string {
 
 /**
  * The known key nearest to `key`, if one looks meant: the same but for case, at most 2 edits away
- * (1 for short keys), or starting with it (`leaseDuration` for `leaseDurationSeconds`).
+ * (1 for short keys), or starting with it (`fooBar` for `fooBarSeconds`).
  */
 export function closest(key: string, known: readonly string[]): string | undefined {
   const lower = key.toLowerCase();

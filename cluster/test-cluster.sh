@@ -54,8 +54,8 @@ export MEHDB_CLUSTER_STATE=$STATE MEHDB_CLUSTER_MANIFESTS=$MANIFESTS MEHDB_REPO_
   MEHDB_CLUSTER_CTR=$BIN_node/ctr MEHDB_CLUSTER_DNS=$DNS_ADDR MEHDB_CLUSTER_NFS=$NFS_ADDR \
   MEHDB_CLUSTER_PROVISIONER=$NFS_PROVISIONER_KIND
 rc=0
-node "$CLUSTER_DIR/test/run.js" "${MEHDB_CLUSTER_ONLY:-}" 2>&1 | tee "$STATE/tests.log" || rc=$?
-passed=$(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$STATE/tests.log" | tail -n 1)
-failed=$(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$STATE/tests.log" | tail -n 1)
-PASSED=${passed:-0} FAILED=${failed:-1}
+rm -f "$STATE/tests.tap"
+MEHDB_TEST_TAP=$STATE/tests.tap node "$CLUSTER_DIR/test/run.js" "${MEHDB_CLUSTER_ONLY:-}" 2>&1 | tee "$STATE/tests.log" || rc=$?
+# The counts of the TAP report (cancelled tests count as failed; no report, one failure).
+read -r PASSED FAILED _ < <(tap_summary "$STATE/tests.tap")
 (( rc == 0 && FAILED == 0 ))

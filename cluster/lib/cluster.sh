@@ -35,15 +35,9 @@ source "$CLUSTER_DIR/lib/teardown.sh"
 
 # ensure_packages: the Debian packages the cluster needs, installed when missing.
 ensure_packages() {
-  local want=(openssl curl jq iproute2 iptables util-linux runc containernetworking-plugins
-    nfs-ganesha nfs-ganesha-vfs rpcbind nfs-common dbus libnfs-utils docker-registry skopeo) missing=() p
   have kubectl || die "kubectl is not on PATH"
-  for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  (( ${#missing[@]} )) || return 0
-  log "installing Debian packages: ${missing[*]}"
-  timeout 600 apt-get update -qq || die "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq "${missing[@]}" >/dev/null \
-    || die "apt-get install ${missing[*]} failed"
+  apt_ensure openssl curl jq iproute2 iptables util-linux runc containernetworking-plugins \
+    nfs-ganesha nfs-ganesha-vfs rpcbind nfs-common dbus libnfs-utils docker-registry skopeo
 }
 
 # cluster_running: the holder of a cluster started from $STATE is alive.

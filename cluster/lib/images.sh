@@ -48,13 +48,11 @@ prepare_images() {
   MEHDB_IMAGE_DIGEST=${pinned#*@}
 }
 
-# start_registry: the cluster's registry, holding the datastore image under the pinned digest.
+# start_registry: the cluster's registry (scripts/lib/common.sh registry_start, in the cluster's
+# network namespace, recorded for cluster_down), holding the datastore image under the pinned digest.
 start_registry() {
   local policy=$REPO_DIR/image/conf/policy.json repo=${MEHDB_IMAGE_NAME#localhost/}
-  mkdir -p "$STATE/registry"
-  sed "s#@STATE@#$STATE#g; s#@ADDR@#$REGISTRY_ADDR#g" "$CLUSTER_DIR/lib/registry.yaml.in" >"$STATE/registry.yaml"
-  start_bg registry in_net docker-registry serve "$STATE/registry.yaml"
-  wait_for 30 "the registry on $REGISTRY_ADDR" in_net curl -fsS "http://$REGISTRY_ADDR/v2/" \
+  registry_start "$STATE" "$REGISTRY_ADDR" cluster_registry_bg in_net \
     || { assert_alive registry; die "the registry did not answer after 30s"; }
   in_net skopeo --policy "$policy" copy --quiet --dest-tls-verify=false \
     "oci-archive:$STATE/images/mehdb.tar" "docker://$REGISTRY_ADDR/$repo" \
@@ -63,3 +61,5 @@ start_registry() {
     || die "the cluster's registry does not serve ${repo%:*}@$MEHDB_IMAGE_DIGEST"
   log "  registry: localhost/$repo@$MEHDB_IMAGE_DIGEST served from $REGISTRY_ADDR"
 }
+# cluster_registry_bg CMD...: starts the registry detached in the cluster's network namespace.
+cluster_registry_bg() { start_bg registry in_net "$@"; }

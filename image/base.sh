@@ -9,13 +9,11 @@
 #       /usr/bin/env: the build stage of datastore/Dockerfile (like node:20-bookworm-slim).
 #
 # Built with buildah and a fixed --timestamp, so the same machine gives the same digests.
-#
-# Usage: image/base.sh [--state-dir DIR] [--force]
-#   Prints the two references on stdout: runtime first, then build.
+# Usage: image/base.sh [--state-dir DIR] [--force]; prints the two references, runtime first.
 set -euo pipefail
 LOG_TAG=image:base
-# shellcheck source=lib.sh
-source "$(dirname "$0")/lib.sh"
+# shellcheck source=lib/image.sh
+source "$(dirname "$0")/lib/image.sh"
 
 FORCE=0
 STATE=""
@@ -28,13 +26,16 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-NODE_VERSION=$(node_version)
+NODE_VERSION=$(node -p 'process.versions.node')
 RUNTIME_REF="localhost/node-runtime:$NODE_VERSION"
 HOST_CA_BUNDLE=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
 NPM_REGISTRY=$(npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
 BUILD_REF="localhost/node-build:$NODE_VERSION"
 
 image_exists() { buildah inspect --type image "$1" >/dev/null 2>&1; }
+# node_libs NODE: the shared libraries as ldd names them (e.g. /lib/x86_64-linux-gnu/libc.so.6),
+# and the dynamic loader.
+node_libs() { ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'; }
 
 # Copy a file's content (following symlinks) to the same path under a root folder.
 copy_real() {
@@ -58,9 +59,8 @@ make_runtime_rootfs() {
     log "strip not found: node is copied unstripped (bigger image)"
   fi
   chmod 0755 "$root/nodejs/bin/node"
-  # The libraries as ldd names them (e.g. /lib/x86_64-linux-gnu/libc.so.6), and the
-  # dynamic loader; real files, not the merged-/usr symlinks.
-  for lib in $(ldd "$node" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+  # The libraries, as real files, not the merged-/usr symlinks.
+  for lib in $(node_libs "$node"); do
     copy_real "$lib" "$root"
     log "  + $lib"
   done
@@ -96,58 +96,27 @@ make_build_rootfs() {
   log "npm: $npm_dir ($(node -p 'require(process.argv[1]).version' "$npm_dir/package.json"))"
 }
 
-# buildah bud from a Containerfile in a context dir, with fixed timestamps.
-bud() {
-  local ctx=$1 ref=$2
+# build_base KIND REF: the root file system of make_KIND_rootfs and the Containerfile of
+# image/conf/node-KIND.Containerfile.in, built with buildah and fixed timestamps.
+build_base() {
+  local kind=$1 ref=$2 ctx="$IMAGE_STATE/base/$1"
+  step "$kind base $ref"
+  mkdir -p "$ctx"
+  "make_${kind}_rootfs" "$ctx/rootfs"
+  sed -e "s#@NODE_VERSION@#$NODE_VERSION#g" -e "s#@RUNTIME_REF@#$RUNTIME_REF#g" -e "s#@NPM_REGISTRY@#$NPM_REGISTRY#g" \
+    "$IMAGE_DIR/conf/node-$kind.Containerfile.in" >"$ctx/Containerfile"
   timeout 600 buildah bud --isolation chroot --pull=never --layers=false --identity-label=false \
-    --signature-policy "$POLICY" --timestamp "$SOURCE_DATE_EPOCH" --format oci \
+    --signature-policy "$IMAGE_POLICY" --timestamp "$SOURCE_DATE_EPOCH" --format oci \
     -f "$ctx/Containerfile" -t "$ref" "$ctx" >&2
 }
 
-build_runtime_image() {
-  local ctx="$STATE_DIR/base/runtime"
-  step "runtime base $RUNTIME_REF"
-  mkdir -p "$ctx"
-  make_runtime_rootfs "$ctx/rootfs"
-  cat >"$ctx/Containerfile" <<EOF
-FROM scratch
-COPY rootfs/ /
-ENV PATH=/nodejs/bin:/usr/local/bin:/usr/bin:/bin NODE_VERSION=$NODE_VERSION
-USER 65532:65532
-WORKDIR /home/nonroot
-ENTRYPOINT ["/nodejs/bin/node"]
-LABEL org.opencontainers.image.title="node-runtime" org.opencontainers.image.version="$NODE_VERSION" \\
-      org.opencontainers.image.description="Node.js runtime from the build machine's node, no shell"
-EOF
-  bud "$ctx" "$RUNTIME_REF"
-}
-
-build_build_image() {
-  local ctx="$STATE_DIR/base/build"
-  step "build base $BUILD_REF"
-  mkdir -p "$ctx"
-  make_build_rootfs "$ctx/rootfs"
-  cat >"$ctx/Containerfile" <<EOF
-FROM $RUNTIME_REF
-COPY rootfs/ /
-USER 0:0
-WORKDIR /
-ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt npm_config_cafile=/etc/ssl/certs/ca-certificates.crt \\
-    npm_config_registry=$NPM_REGISTRY npm_config_fetch_retries=1
-ENTRYPOINT []
-LABEL org.opencontainers.image.title="node-build" org.opencontainers.image.version="$NODE_VERSION" \\
-      org.opencontainers.image.description="Node.js and npm from the build machine, for build stages"
-EOF
-  bud "$ctx" "$BUILD_REF"
-}
-
-# What the bases are made of: node, its libraries, npm, the CA bundle and this script. A
+# What the bases are made of: node, its libraries, npm, the CA bundle and these scripts. A
 # change (say, a node update with the same version) rebuilds them.
 inputs_stamp() {
   local node; node=$(readlink -f "$(command -v node)")
   {
-    sha256sum "$node" "$0" "$IMAGE_DIR/lib.sh"
-    ldd "$node" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | xargs -r readlink -f | xargs -r sha256sum
+    sha256sum "$node" "$0" "$IMAGE_DIR/lib/image.sh" "$IMAGE_DIR"/conf/node-*.Containerfile.in
+    node_libs "$node" | xargs -r readlink -f | xargs -r sha256sum
     node -p 'require(process.argv[1]).version' "$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")/package.json"
     [ -f "$HOST_CA_BUNDLE" ] && sha256sum "$HOST_CA_BUNDLE"
     echo "$NPM_REGISTRY $SOURCE_DATE_EPOCH"
@@ -155,21 +124,21 @@ inputs_stamp() {
 }
 
 main() {
-  ensure_tools buildah node
-  setup_state "${STATE:-$(default_state_dir)}"
-  local start stamp; start=$(now)
+  image_require buildah node
+  image_state_setup "${STATE:-$(image_default_state_dir)}"
+  local stamp
   stamp=$(inputs_stamp)
   if [ "$FORCE" = 0 ] && image_exists "$RUNTIME_REF" && image_exists "$BUILD_REF" &&
-     [ "$(cat "$STATE_DIR/base/stamp" 2>/dev/null)" = "$stamp" ]; then
-    log "base images up to date in $STATE_DIR (use --force to rebuild)"
+     [ "$(cat "$IMAGE_STATE/base/stamp" 2>/dev/null)" = "$stamp" ]; then
+    log "base images up to date in $IMAGE_STATE (use --force to rebuild)"
   else
-    build_runtime_image
-    build_build_image
-    echo "$stamp" >"$STATE_DIR/base/stamp"
+    build_base runtime "$RUNTIME_REF"
+    build_base build "$BUILD_REF"
+    echo "$stamp" >"$IMAGE_STATE/base/stamp"
   fi
   log "runtime base: $RUNTIME_REF  id $(buildah inspect --type image --format '{{.FromImageID}}' "$RUNTIME_REF" | cut -c1-12)"
   log "build base:   $BUILD_REF  id $(buildah inspect --type image --format '{{.FromImageID}}' "$BUILD_REF" | cut -c1-12)"
-  log "done in $(since "$start") s"
+  log "done in $SECONDS s"
   echo "$RUNTIME_REF"
   echo "$BUILD_REF"
 }

@@ -20,8 +20,10 @@
 # MEHDB_IMAGE_ALLOW_STALE=1 to only warn); dist/ pins the recorded reference.
 set -euo pipefail
 LOG_TAG=image:test
-# shellcheck source=lib.sh
-source "$(dirname "$0")/lib.sh"
+# shellcheck source=lib/image.sh
+source "$(dirname "$0")/lib/image.sh"
+now() { date +%s.%N; }
+since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
 
 STATE=""
 KEEP=0
@@ -52,14 +54,14 @@ check() {
 
 setup() {
   [ "$(id -u)" = 0 ] || die "the container tests run as root (podman with runc, own storage)"
-  MEHDB_IMAGE_INSTALL=1 ensure_tools podman buildah runc umoci skopeo docker-registry node curl
+  MEHDB_IMAGE_INSTALL=1 image_require podman buildah runc umoci skopeo docker-registry node curl
   if [ -z "$STATE" ]; then
     STATE=$(mktemp -d /var/tmp/mehdb-image-test.XXXXXX)
   fi
   mkdir -p "$STATE"
   free_port REGISTRY_PORT
   REGISTRY="127.0.0.1:$REGISTRY_PORT"
-  setup_state "$STATE/store" "$REGISTRY"
+  image_state_setup "$STATE/store" "$REGISTRY"
   trap teardown EXIT
   trap 'exit 130' INT TERM
   log "state dir $STATE"
@@ -73,7 +75,7 @@ teardown() {
   if [ -n "${USER_CONTAINERS_CONF:-}" ]; then
     user_podman rm -f -t 2 mehdb-test-user >/dev/null 2>&1
   fi
-  if [ -n "$STATE_DIR" ]; then
+  if [ -n "$IMAGE_STATE" ]; then
     timeout 60 podman rm -f -t 2 mehdb-test-0 mehdb-test-1 >/dev/null 2>&1
     timeout 60 podman volume rm -f mehdb-test-data-0 mehdb-test-data-1 >/dev/null 2>&1
   fi
@@ -100,7 +102,7 @@ json_field() { node -p 'require(process.argv[1])[process.argv[2]]' "$1" "$2"; }
 # dir) and a containers.conf for it: image/conf/run.containers.conf plus a tmp_dir of its own.
 setup_user_storage() {
   local user="$STATE/user-store" driver
-  driver=$(cat "$STATE_DIR/storage-driver")
+  driver=$(cat "$IMAGE_STATE/storage-driver")
   mkdir -p "$user/tmp"
   printf '[storage]\ndriver = "%s"\ngraphroot = "%s/storage"\nrunroot = "%s/run"\n' "$driver" "$user" "$user" >"$user/storage.conf"
   { cat "$IMAGE_DIR/conf/run.containers.conf"; printf 'tmp_dir = "%s/tmp"\n' "$user"; } >"$user/containers.conf"
@@ -116,7 +118,7 @@ phase_build() {
   setup_user_storage
   step "build (fresh store: local base, then the image)"
   local start; start=$(now)
-  if REFERENCE=$(timeout 1500 "$IMAGE_DIR/build.sh" --state-dir "$STATE_DIR" --record "$STATE/record-1.json" \
+  if REFERENCE=$(timeout 1500 "$IMAGE_DIR/build.sh" --state-dir "$IMAGE_STATE" --record "$STATE/record-1.json" \
       --oci-archive "$STATE/mehdb.oci.tar"); then
     pass "npm run image builds $REFERENCE (cold, $(since "$start") s)"
   else
@@ -280,7 +282,7 @@ phase_registry_and_rebuild() {
     fail "second build and push"
   fi
   # The second build used store2's configuration; come back to ours.
-  setup_state "$STATE/store" "$REGISTRY"
+  image_state_setup "$STATE/store" "$REGISTRY"
   local digest2 pushed
   digest2=$(json_field "$STATE/record-2.json" digest 2>/dev/null || echo none)
   check "two builds give one digest ($DIGEST)" test "$digest2" = "$DIGEST"
@@ -296,7 +298,7 @@ phase_registry_and_rebuild() {
 
 phase_committed_record() {
   step "committed record and manifests"
-  local committed="$RECORD_FILE_DEFAULT" want
+  local committed="$IMAGE_RECORD_DEFAULT" want
   if [ ! -f "$committed" ]; then
     fail "image/mehdb-image.json exists (run npm run image and commit it)"
     return

@@ -1,43 +1,54 @@
 /**
- * Day-two operations on the running datastore (default preset, after 2-mehdb): scaling out,
- * a rolling restart under the PodDisruptionBudget, a drain the budget holds back, a claim's
- * deletion, and `kubectl delete -f`. In order; each leaves the StatefulSet healthy.
+ * Day-two operations on the running datastore (default preset, three replicas electing a leader,
+ * after 2-mehdb): scaling in and out again, a rolling restart under the PodDisruptionBudget, a
+ * drain the budget holds back, a pod past the three nodes, a claim's deletion, and the first
+ * teardown step. In order; each leaves the StatefulSet healthy.
  */
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { NFS_ADDR, PROVISIONER_KIND, STATE, core, figure, isReady, kubectl, run, waitFor } from './harness';
-import { caughtUp, keys, put, readyPod, writeKeys } from './mehdb-api';
-import { NS, deleteStatefulSetAndClaims, mehdbPods } from './statefulset';
+import { caughtUp, keys, leaderPod, longestAckGap, put, readyPod, startWriteProbe, status, writeKeys } from './mehdb-api';
+import { LEASE, NS, VOTERS, deleteStatefulSetAndClaims, leaseText, mehdbPods, readLease } from './statefulset';
 
 const CATCH_UP_KEYS = 2000;
 const ip = (pod: k8s.V1Pod) => pod.status!.podIP!;
-const leader = () => readyPod(NS, 'mehdb-0', 60_000);
+const leader = () => leaderPod(60_000);
 
-
-test(`scale to 3: mehdb-2 starts on the third node and reaches the leader's full key set (${CATCH_UP_KEYS} keys written before)`, async () => {
+test(`scale to 2 and back to 3: the two left keep acknowledging writes, and mehdb-2 returns on its claim and catches up (${CATCH_UP_KEYS} keys written meanwhile)`, async () => {
+  const before = (await readLease())!;
+  await kubectl('scale', 'statefulset', 'mehdb', '-n', NS, '--replicas=2');
+  await waitFor('mehdb-2 gone', 120_000, async () => !(await mehdbPods()).some((p) => p.metadata!.name === 'mehdb-2'));
   const l = await leader();
-  await writeKeys(ip(l), 'before-scale', CATCH_UP_KEYS);
+  console.log(`scaled to 2: ${leaseText(before)} -> ${leaseText(await readLease())}`);
+  assert.notEqual(l.metadata!.name, 'mehdb-2');
+  await writeKeys(ip(l), 'while-scaled-in', CATCH_UP_KEYS);
   const want = await keys(ip(l));
   const start = Date.now();
-  await kubectl('scale', 'statefulset', 'mehdb', '-n', NS, '--replicas=3');
+  await kubectl('scale', 'statefulset', 'mehdb', '-n', NS, `--replicas=${VOTERS}`);
   const pod = await readyPod(NS, 'mehdb-2', 180_000);
   const ready = (Date.now() - start) / 1000;
   await caughtUp(ip(pod), want, 60_000);
-  figure(`scale to 3 until mehdb-2 holds all ${want.length} keys`, `${((Date.now() - start) / 1000).toFixed(1)} s (Ready after ${ready.toFixed(1)} s)`);
+  figure(`scale back to 3 until mehdb-2 holds all ${want.length} keys (${CATCH_UP_KEYS} written while it was gone)`,
+    `${((Date.now() - start) / 1000).toFixed(1)} s (Ready after ${ready.toFixed(1)} s)`);
+  assert.equal(await status(ip(pod)), 'follower');
   const nodes = new Set((await mehdbPods()).map((p) => p.spec!.nodeName));
   assert.equal(nodes.size, 3, 'three pods on three distinct nodes');
 });
 
-test('rolling restart: pods replaced in reverse ordinal order, never more than one unavailable, every key kept', async () => {
+test('rolling restart: pods replaced in reverse ordinal order, never more than one unavailable, leadership moves on, every key kept', async () => {
   const want = await keys(ip(await leader()));
+  const before = (await readLease())!;
   const uids = new Map((await mehdbPods()).map((p) => [p.metadata!.name!, p.metadata!.uid!]));
   const replaced: string[] = [];
   let worstUnavailable = 0;
+  let podIps: string[] = (await mehdbPods()).map(ip);
+  const probe = startWriteProbe(() => podIps, 'probe-rollout');
   await kubectl('rollout', 'restart', 'statefulset/mehdb', '-n', NS);
   await waitFor('the rollout to replace all three pods', 300_000, async () => {
     const pods = await mehdbPods();
+    podIps = pods.filter((p) => p.status?.podIP).map(ip);
     worstUnavailable = Math.max(worstUnavailable, 3 - pods.filter(isReady).length);
     for (const p of pods) {
       const name = p.metadata!.name!;
@@ -45,14 +56,20 @@ test('rolling restart: pods replaced in reverse ordinal order, never more than o
     }
     return replaced.length === 3 && pods.filter(isReady).length === 3;
   }, 250);
+  const l = await leader();
+  const writes = await probe.stop();
+  const after = (await readLease())!;
+  figure('kubectl rollout restart: writes unavailable at worst (longest gap between acknowledged writes, one sent every 100 ms)',
+    `${(longestAckGap(writes) / 1000).toFixed(1)} s (${writes.filter((w) => w.acknowledged).length}/${writes.length} acknowledged; ` +
+    `epoch ${before.epoch} -> ${after.epoch}, leaseTransitions ${before.transitions} -> ${after.transitions}, leader ${before.holder} -> ${after.holder})`);
   assert.deepEqual(replaced, ['mehdb-2', 'mehdb-1', 'mehdb-0']);
   assert.ok(worstUnavailable <= 1, `at most one pod unavailable at a time (saw ${worstUnavailable})`);
-  const l = await leader();
+  assert.ok(after.epoch > before.epoch, `the leader's pod was replaced too: a new epoch (${leaseText(before)} -> ${leaseText(after)})`);
   for (const p of await mehdbPods()) await caughtUp(ip(p), want, 60_000);
   assert.equal((await put(ip(l), 'after-rollout', 'x')).status, 200, 'writes resume');
 });
 
-test('kubectl drain of a node running mehdb is held back by the PodDisruptionBudget while another mehdb pod is not ready', async () => {
+test('kubectl drain of a node running mehdb is held back by the PodDisruptionBudget while another mehdb pod is not ready; the other two still take writes', async () => {
   const pods = await mehdbPods();
   const twoNode = pods.find((p) => p.metadata!.name === 'mehdb-2')!.spec!.nodeName!;
   const oneNode = pods.find((p) => p.metadata!.name === 'mehdb-1')!.spec!.nodeName!;
@@ -67,6 +84,9 @@ test('kubectl drain of a node running mehdb is held back by the PodDisruptionBud
       /disruption budget|global timeout/i);
     const one = await core.readNamespacedPod({ namespace: NS, name: 'mehdb-1' });
     assert.ok(isReady(one) && one.spec!.nodeName === oneNode, 'mehdb-1 was not evicted');
+    const l = await leader();
+    assert.notEqual(l.metadata!.name, 'mehdb-2');
+    assert.equal((await put(ip(l), 'while-mehdb-2-pending', 'x')).status, 200, 'one follower is enough to acknowledge');
   } finally {
     await kubectl('uncordon', oneNode);
     await kubectl('uncordon', twoNode);
@@ -74,15 +94,30 @@ test('kubectl drain of a node running mehdb is held back by the PodDisruptionBud
   await readyPod(NS, 'mehdb-2', 180_000);
 });
 
-test('scale back to 2 and delete the released claim: the provisioner removes its volume, export and folder', async () => {
-  await kubectl('scale', 'statefulset', 'mehdb', '-n', NS, '--replicas=2');
-  await waitFor('mehdb-2 gone', 120_000, async () => !(await mehdbPods()).some((p) => p.metadata!.name === 'mehdb-2'));
-  const pvc = await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: 'data-mehdb-2' });
-  const pvName = pvc.spec!.volumeName!;
+test('scale to 4 on three nodes: mehdb-3 stays Pending (required anti-affinity) and never holds the Lease; scale back and delete its claim: the provisioner removes the volume, export and folder', async () => {
+  const holder = (await readLease())!.holder;
+  await kubectl('scale', 'statefulset', 'mehdb', '-n', NS, '--replicas=4');
+  const claim = await waitFor('data-mehdb-3 Bound', 60_000, async () => {
+    const pvc = await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: 'data-mehdb-3' });
+    return pvc.status?.phase === 'Bound' ? pvc : undefined;
+  });
+  // A pod first tried while its claim was still being provisioned ("unbound immediate
+  // PersistentVolumeClaims") may wait minutes in the scheduler's queue: mehdb-3 is made anew.
+  await kubectl('delete', 'pod', '-n', NS, 'mehdb-3', '--wait=true');
+  const pod = await waitFor('mehdb-3 unschedulable (anti-affinity)', 60_000, async () => {
+    const p = await core.readNamespacedPod({ namespace: NS, name: 'mehdb-3' });
+    const events = await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.uid=${p.metadata!.uid},reason=FailedScheduling` });
+    return events.items.some((e) => /anti-affinity/i.test(e.message ?? '')) ? p : undefined;
+  });
+  assert.equal(pod.status?.phase, 'Pending');
+  assert.equal((await readLease())!.holder, holder, `${LEASE} unchanged`);
+  await kubectl('scale', 'statefulset', 'mehdb', '-n', NS, `--replicas=${VOTERS}`);
+  await waitFor('mehdb-3 gone', 120_000, async () => !(await mehdbPods()).some((p) => p.metadata!.name === 'mehdb-3'));
+  const pvName = claim.spec!.volumeName!;
   const pv = await core.readPersistentVolume({ name: pvName });
   const folder = `${STATE}/export/${pv.spec!.nfs!.path.split('/').pop()}`;
   assert.ok(existsSync(folder));
-  await kubectl('delete', 'pvc', '-n', NS, 'data-mehdb-2', '--wait=true');
+  await kubectl('delete', 'pvc', '-n', NS, 'data-mehdb-3', '--wait=true');
   await waitFor(`volume ${pvName} deleted`, 120_000, async () => {
     try { await core.readPersistentVolume({ name: pvName }); return false; } catch { return true; }
   });
@@ -90,6 +125,7 @@ test('scale back to 2 and delete the released claim: the provisioner removes its
   if (PROVISIONER_KIND === 'real') {
     await assert.rejects(run('nfs-ls', [`nfs://${NFS_ADDR}${pv.spec!.nfs!.path}?version=4`]), 'no longer exported');
   }
+  assert.equal((await put(ip(await leader()), 'after-scale-to-4', 'x')).status, 200);
 });
 
 test('the README\'s first teardown step: the StatefulSet and its claims go, and the provisioner deletes their volumes', async () => {

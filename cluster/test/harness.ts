@@ -36,6 +36,8 @@ kc.loadFromDefault();
 export const core = kc.makeApiClient(k8s.CoreV1Api);
 export const apps = kc.makeApiClient(k8s.AppsV1Api);
 export const storage = kc.makeApiClient(k8s.StorageV1Api);
+/** Leases (coordination.k8s.io/v1): the datastore's leader election. */
+export const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
 
 /** Runs kubectl against the test cluster; rejects with its stderr when it fails. */
 export async function kubectl(...args: string[]): Promise<string> {

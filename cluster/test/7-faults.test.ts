@@ -11,7 +11,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import {
-  DNS_ADDR, MANIFESTS, STATE, apps, containerPid, core, fault, figure, isReady, kubectl, nodeInPod, nodeReady, run, waitFor,
+  DNS_ADDR, MANIFESTS, STATE, applyManifests, apps, containerPid, core, fault, figure, isReady, kubectl, nodeInPod, nodeReady, run, waitFor,
 } from './harness';
 import { PORT, readyPod } from './mehdb-api';
 import { NS } from './statefulset';
@@ -66,7 +66,7 @@ let mehdb1: k8s.V1Pod;
 let apiClusterIp: string;
 
 before(async () => {
-  await kubectl('apply', '-f', MANIFESTS);
+  await applyManifests(NS, 'data-mehdb-0');
   const replicas = (await apps.readNamespacedStatefulSet({ namespace: NS, name: 'mehdb' })).spec!.replicas!;
   assert.ok(replicas >= 2, `the StatefulSet of ${MANIFESTS} runs ${replicas} pods; these tests need two`);
   for (let i = 0; i < replicas; i++) await readyPod(NS, `mehdb-${i}`, 180_000);

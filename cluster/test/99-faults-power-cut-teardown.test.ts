@@ -7,12 +7,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { MANIFESTS, fault, kubectl } from './harness';
+import { applyManifests, fault } from './harness';
 import { readyPod } from './mehdb-api';
 import { NS, mehdbPods } from './statefulset';
 
 test('a node running a datastore pod loses power, and stays off for the teardown', async () => {
-  if ((await mehdbPods()).length === 0) await kubectl('apply', '-f', MANIFESTS);
+  if ((await mehdbPods()).length === 0) await applyManifests(NS, 'data-mehdb-0');
   const pod = await readyPod(NS, 'mehdb-0', 180_000);
   const node = pod.spec!.nodeName!;
   const others = (await mehdbPods()).filter((p) => p.spec?.nodeName !== node);

@@ -122,3 +122,22 @@ export async function nodeReady(name: string): Promise<string> {
 export function nodeInPod(namespace: string, pod: string, script: string, ...args: string[]): Promise<string> {
   return kubectl('exec', '-n', namespace, pod, '--', 'node', '-e', script, ...args);
 }
+
+/**
+ * `kubectl apply -f MANIFESTS`, then waits up to 60 s for `claim` in `namespace` to be Bound.
+ * After `kubectl delete -f` (5-teardown) deleted the provisioner's ServiceAccount, the
+ * provisioner (run out of cluster with a token of that account) is Unauthorized and binds
+ * nothing: that is reported as such rather than as a pod that never gets Ready.
+ */
+export async function applyManifests(namespace: string, claim: string): Promise<void> {
+  await kubectl('apply', '-f', MANIFESTS);
+  try {
+    await waitFor(`claim ${namespace}/${claim} Bound`, 60_000, async () =>
+      (await core.readNamespacedPersistentVolumeClaim({ namespace, name: claim })).status?.phase === 'Bound');
+  } catch (err) {
+    const log = readFileSync(`${STATE}/logs/nfs-provisioner.log`, 'utf8');
+    const unauthorized = log.slice(-20_000).includes('Unauthorized');
+    throw new Error(`${String(err)}${unauthorized ? ': the NFS provisioner is Unauthorized (its token belongs to the'
+      + ' ServiceAccount that kubectl delete -f deleted; it needs a restart with a token of the new one)' : ''}`);
+  }
+}

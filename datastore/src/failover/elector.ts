@@ -82,6 +82,17 @@ export class Elector {
     });
   }
 
+  /** Gives the Lease up (holder '') while the loop goes on: a voter, maybe this one, takes over in a higher epoch. */
+  release(): Promise<void> {
+    return this.serial(async () => {
+      const prev = this.current;
+      // In solo mode no follower may take over: keep the Lease, the next tick takes it back in a higher epoch.
+      if (!prev || prev.holder !== this.host.me || prev.solo) return;
+      const next = await this.client.update(prev, { ...prev, holder: '' }, this.cfg.retryPeriodMs).catch(() => undefined);
+      if (next && next !== CONFLICT) this.current = next;
+    });
+  }
+
   /** Stops the loop; when this replica holds the Lease, releases it so a follower can take over at once. */
   async stop(release: boolean): Promise<void> {
     this.stopped = true;

@@ -143,7 +143,9 @@ export class FailoverReplica implements Leadership, ElectorHost, FeedFencing, Pu
     if (this.phase === 'candidate') return 'not-ready';
     // Another data set (a new or replaced volume): its position says nothing about ours.
     if (claim.store !== undefined && claim.store !== this.store.storeId) return 'snapshot';
-    if (!isPrefixOf(this.epochs.history, claim.last ?? 0, claim.since, this.store.committedSeq)) return 'snapshot';
+    // A follower of a pipelining leader may hold records this leader has launched but not yet
+    // made durable: the leader's part of its epoch reaches its highest launched seq.
+    if (!isPrefixOf(this.epochs.history, claim.last ?? 0, claim.since, this.store.launchedSeq)) return 'snapshot';
     // Only the voting replicas' acknowledgements count: a candidate fences those, and no other.
     if (this.phase === 'leader' && claim.replica && claim.replica !== this.me && this.cfg.peers.has(claim.replica)) {
       this.acks.note(claim.replica, claim.epoch, claim.since);
@@ -225,6 +227,9 @@ export class FailoverReplica implements Leadership, ElectorHost, FeedFencing, Pu
       this.acks.setSolo(true);
     }
     this.phase = 'leader';
+    // Stream each batch to the followers as soon as it is launched to the disk, so that their
+    // fsync overlaps this one's.
+    this.store.setPipelining(true, () => this.localWriteFailed(epoch));
     this.leaderChanges++;
     this.store.wakeWaiters();
     this.log.info('leading', { epoch, seq: this.store.committedSeq, keys: this.store.keyCount });
@@ -234,11 +239,24 @@ export class FailoverReplica implements Leadership, ElectorHost, FeedFencing, Pu
     if (this.phase === 'follower') return;
     this.log.warn('stepping down', { reason, epoch: this.epochs.epoch });
     this.phase = 'follower';
+    this.store.setPipelining(false);
     this.generation++;
     this.soloActive = false;
     this.acks.reset(0);
     this.setLeader(undefined);
     this.store.wakeWaiters();
+  }
+
+  /**
+   * A local commit failed while its records may already be on a follower: this leader must never
+   * write other records at those seqs in this epoch. It stops at once (the store refuses writes
+   * until it leads again) and releases the Lease, so the next leader starts a new epoch and takes
+   * the most advanced log.
+   */
+  private localWriteFailed(epoch: number): void {
+    if (this.phase !== 'leader' || this.epochs.epoch !== epoch) return;
+    this.stepDown('a local write failed after its records were streamed');
+    this.background('releasing the lease', this.elector.release());
   }
 
   /** No follower acknowledged in time: record solo mode in the Lease, then acknowledge alone. */

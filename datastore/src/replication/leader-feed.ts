@@ -95,7 +95,7 @@ export class LeaderFeed implements MetricsSource {
         gone = true;
       };
       res.on('close', onClose);
-      await s.waitForCommit(since, wait);
+      await s.waitForChanges(since, wait);
       res.removeListener('close', onClose);
       if (gone || res.destroyed) return;
       if (store !== null && store !== s.storeId) return void this.conflict(res);
@@ -108,7 +108,9 @@ export class LeaderFeed implements MetricsSource {
     let n = 0;
     while (n < entries.length && (n === 0 || bytes + entries[n].len <= MAX_BATCH_BYTES)) bytes += entries[n++].len;
     const picked = entries.slice(0, n);
-    const seq = s.committedSeq;
+    // While the leader pipelines, in-flight records may follow the committed ones: the header
+    // then says the highest seq sent.
+    const seq = Math.max(s.committedSeq, n ? picked[n - 1].seq : 0);
     const bufs = picked.length ? await s.recordsFor(picked) : [];
     this.stats.recordsSent += picked.length;
     res.writeHead(200, {

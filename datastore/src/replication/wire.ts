@@ -7,7 +7,10 @@ import { DecodeLimits, DecodedRecord, decodeRecord } from '../store/record';
  * {"end":true,"count":N}, so a cut-off stream is never mistaken for a complete one.
  */
 export const HDR_STORE = 'x-mehdb-store';
-/** Response header: the leader's committed seq. */
+/**
+ * Response header: the leader's committed seq, or the highest seq sent when that is higher
+ * (in-flight records of a pipelining leader, MEHDB_FAILOVER=lease).
+ */
 export const HDR_SEQ = 'x-mehdb-seq';
 /** Response header: the source's epoch history (`epoch:firstSeq,...`, see failover/epoch-state.ts). */
 export const HDR_HISTORY = 'x-mehdb-history';

@@ -3,6 +3,15 @@ import { IndexEntry } from './index-entry';
 import { KeyIndex } from './key-index';
 import { RecentRecords } from './recent-records';
 
+/** A record launched to the disk but not yet durable (leader pipelining, MEHDB_FAILOVER=lease). */
+export interface InFlightRecord {
+  readonly seq: number;
+  /** Encoded record length. */
+  readonly len: number;
+  /** The encoded record, as it goes to the disk. */
+  readonly buf: Buffer;
+}
+
 /** The change feed is rebuilt once it holds this many entries more than twice the index size. */
 export const FEED_SLACK_ENTRIES = 4096;
 
@@ -15,6 +24,8 @@ export class ChangeStream {
   private readonly feed = new ChangeFeed();
   private readonly recent = new RecentRecords();
   private readonly waiters = new Set<() => void>();
+  /** Launched, not yet durable records, in seq order (only while streaming them). */
+  private inFlight: InFlightRecord[] = [];
 
   constructor(private readonly index: KeyIndex) {}
 
@@ -30,10 +41,39 @@ export class ChangeStream {
     this.wakeAll();
   }
 
+  /** A batch went to the disk: its records may be streamed from now on; wakes the long-polls. */
+  launched(records: readonly InFlightRecord[]): void {
+    for (const r of records) this.inFlight.push(r);
+    this.wakeAll();
+  }
+
+  /** Everything up to `seq` is durable (and in the feed): no longer in flight. */
+  durableUpTo(seq: number): void {
+    let n = 0;
+    while (n < this.inFlight.length && this.inFlight[n].seq <= seq) n++;
+    if (n) this.inFlight = this.inFlight.slice(n);
+  }
+
+  /** Stops tracking in-flight records (streaming turned off or the content replaced). */
+  forgetInFlight(): void {
+    this.inFlight = [];
+  }
+
+  /** Up to `limit` in-flight records after `since`, in seq order. */
+  inFlightAfter(since: number, limit: number): InFlightRecord[] {
+    const out: InFlightRecord[] = [];
+    for (const r of this.inFlight) {
+      if (out.length >= limit) break;
+      if (r.seq > since) out.push(r);
+    }
+    return out;
+  }
+
   /** Rebuilds the feed from the index and forgets the recent records (start, snapshot install). */
   reset(): void {
     this.feed.reset(this.index.bySeq());
     this.recent.clear();
+    this.inFlight = [];
   }
 
   /** Index entries of the latest changes after `since`, up to `committed`, in seq order. */

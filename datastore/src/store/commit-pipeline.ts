@@ -48,6 +48,14 @@ export interface CommitHost {
   createSegment(): Promise<Segment>;
   /** Nothing is queued or in flight any more. */
   drained(): void;
+  /** A batch was launched to the disk (not yet durable). */
+  launched(batch: readonly QueuedWrite[]): void;
+  /**
+   * A commit failed. True when the records of the failed batches may have left the process
+   * (leader pipelining): then everything still queued is refused as well, and the host stops
+   * taking writes itself, so no other record is ever written at or after those seqs here.
+   */
+  commitFailed(): boolean;
 }
 
 /**
@@ -198,6 +206,7 @@ export class CommitPipeline {
       }
     })();
     this.inFlight.push({ batch, seg, start, total, done });
+    this.host.launched(batch);
   }
 
   private async completeOldest(): Promise<void> {
@@ -222,6 +231,9 @@ export class CommitPipeline {
   private async writeFailed(c: InFlight, err: Error): Promise<void> {
     this.log.error('write failed', { error: errText(err), records: c.batch.length });
     const failed = [c, ...this.inFlight.splice(0)];
+    if (this.host.commitFailed()) {
+      for (const p of this.pending.splice(0)) p.reject(new StoreUnavailableError('STORE_WRITE_FAILED', 'write failed'));
+    }
     for (const f of failed) {
       await f.done;
       for (const p of f.batch) p.reject(new StoreUnavailableError('STORE_WRITE_FAILED', 'write failed'));

@@ -2,7 +2,7 @@
 // snapshots, shutdown); every method is short and delegates to the parts listed on LogStore.
 import { randomBytes } from 'node:crypto';
 import { StoreUnavailableError } from '../errors';
-import { ChangeStream } from './change-stream';
+import { ChangeStream, InFlightRecord } from './change-stream';
 import { CommitHost, CommitPipeline, QueuedWrite } from './commit-pipeline';
 import { CompactionHost, Compactor } from './compactor';
 import { IndexEntry } from './index-entry';
@@ -18,6 +18,10 @@ import { ValueCache } from './value-cache';
 
 export type { IndexEntry } from './index-entry';
 export type { StoreOptions, StoreStats } from './store-types';
+export type { InFlightRecord } from './change-stream';
+
+/** One change-stream item: a committed record (index entry) or an in-flight one (its bytes). */
+export type ChangeItem = IndexEntry | InFlightRecord;
 export { SnapshotInstaller } from './snapshot-installer';
 export { StoreUnavailableError } from '../errors';
 
@@ -46,6 +50,15 @@ export class LogStore {
   private committed = 0;
   private lastAssigned = 0;
   private closing = false;
+  /** Leader pipelining: launched records are streamed before they are durable here. */
+  private streaming = false;
+  /** Highest seq launched while streaming. */
+  private launchedValue = 0;
+  /** Highest seq ever launched while streaming (kept when streaming stops: it may be on a follower). */
+  private exposedSeq = 0;
+  /** Set when a commit failed while streaming: no write is taken until setPipelining(true). */
+  private refusing = false;
+  private onStreamFailure: (() => void) | undefined;
   /** Snapshots being served or installed: no compaction meanwhile. */
   private exclusive = 0;
 
@@ -72,6 +85,13 @@ export class LogStore {
   /** Highest seq that is durable and visible. */
   get committedSeq(): number {
     return this.committed;
+  }
+  /**
+   * Highest seq the change stream may send: the highest launched one while pipelining (records
+   * past `committedSeq` are in flight to the disk), else `committedSeq`.
+   */
+  get launchedSeq(): number {
+    return this.streaming ? Math.max(this.committed, this.launchedValue) : this.committed;
   }
   /** The change feed cannot answer below this seq (tombstones up to it were compacted away). */
   get horizon(): number {
@@ -144,21 +164,51 @@ export class LogStore {
     return readRecords(this.files, entries, () => this.stats.diskReads++);
   }
 
-  /** Encoded records for the change stream: from memory when recent, else from disk. */
-  async recordsFor(entries: IndexEntry[]): Promise<Buffer[]> {
-    return this.changes.cachedRecords(entries) ?? this.readRecords(entries);
+  /** Encoded records for the change stream (committed ones first): from memory when recent, else from disk. */
+  async recordsFor(items: readonly ChangeItem[]): Promise<Buffer[]> {
+    let n = 0;
+    while (n < items.length && !('buf' in items[n])) n++;
+    const entries = items.slice(0, n) as IndexEntry[];
+    const durable = entries.length ? (this.changes.cachedRecords(entries) ?? (await this.readRecords(entries))) : [];
+    for (let i = n; i < items.length; i++) durable.push((items[i] as InFlightRecord).buf);
+    return durable;
   }
 
-  /** Latest changes after `since`, in seq order; 'too-old' when the feed cannot answer. */
-  changesSince(since: number, limit: number): IndexEntry[] | 'too-old' {
-    if (since < this.horizonValue || since > this.committed) return 'too-old';
-    return this.changes.since(since, limit, this.committed);
+  /**
+   * Latest changes after `since`, in seq order; 'too-old' when the feed cannot answer. While
+   * pipelining, the in-flight records follow the committed ones (only when every committed
+   * change after `since` is included, so nothing is skipped).
+   */
+  changesSince(since: number, limit: number): ChangeItem[] | 'too-old' {
+    if (since < this.horizonValue || since > this.launchedSeq) return 'too-old';
+    const out: ChangeItem[] = since < this.committed ? this.changes.since(since, limit, this.committed) : [];
+    if (!this.streaming || out.length >= limit) return out;
+    for (const r of this.changes.inFlightAfter(Math.max(since, this.committed), limit - out.length)) out.push(r);
+    return out;
   }
 
-  /** Resolves once something after `since` is committed, after `timeoutMs`, or at close. */
-  waitForCommit(since: number, timeoutMs: number): Promise<void> {
-    if (this.committed > since || this.closing) return Promise.resolve();
+  /** Resolves once something after `since` can be streamed (committed, or launched while pipelining), after `timeoutMs`, or at close. */
+  waitForChanges(since: number, timeoutMs: number): Promise<void> {
+    if (this.launchedSeq > since || this.closing) return Promise.resolve();
     return this.changes.nextCommit(timeoutMs);
+  }
+
+  /**
+   * Leader pipelining on or off (MEHDB_FAILOVER=lease, on while leading). On: each group commit's
+   * records are streamable once launched to the disk, and a failed commit (whose records may
+   * have been sent) makes the store refuse writes and calls `onFailure` (the leader steps down),
+   * instead of cutting the tail and continuing. Off: only durable records are streamed.
+   */
+  setPipelining(on: boolean, onFailure?: () => void): void {
+    this.streaming = on;
+    this.onStreamFailure = on ? onFailure : undefined;
+    this.changes.forgetInFlight();
+    this.launchedValue = this.committed;
+    if (on) {
+      this.refusing = false;
+      // Seqs that failed writes used up are free again: no record holds them here.
+      this.lastAssigned = Math.max(this.committed, this.pipeline.highestQueuedSeq());
+    }
   }
 
   /** Wakes every long-poll now (used at shutdown). */
@@ -188,6 +238,7 @@ export class LogStore {
 
   /** Durably stores the value; resolves with its seq once it is on stable storage and visible. */
   async put(key: string, value: Buffer): Promise<number> {
+    if (this.refusing) throw new StoreUnavailableError('STORE_WRITE_FAILED', 'write failed');
     const seq = ++this.lastAssigned;
     await this.pipeline.enqueue(TYPE_PUT, seq, key, value);
     return seq;
@@ -203,6 +254,7 @@ export class LogStore {
 
   /** Durably deletes; resolves false (and writes nothing) when the key is absent. */
   async delete(key: string): Promise<boolean> {
+    if (this.refusing) throw new StoreUnavailableError('STORE_WRITE_FAILED', 'write failed');
     if (!this.has(key)) return false;
     return this.pipeline.enqueue(TYPE_DEL, ++this.lastAssigned, key, undefined);
   }
@@ -210,6 +262,8 @@ export class LogStore {
   /** Applies records received from the leader, keeping their sequence numbers. */
   async applyReplicated(records: DecodedRecord[]): Promise<void> {
     const waits: Array<Promise<boolean>> = [];
+    // Seqs used up by writes that failed (and were cut) hold nothing here: a leader's may come.
+    this.lastAssigned = Math.max(this.committed, this.pipeline.highestQueuedSeq());
     for (const r of records) {
       if (r.seq <= this.lastAssigned) throw new StoreUnavailableError('STORE_OUT_OF_ORDER', 'replicated record out of order');
       if (r.type !== TYPE_PUT && r.type !== TYPE_DEL) throw new StoreUnavailableError('STORE_BAD_RECORD', 'bad record type');
@@ -260,6 +314,7 @@ export class LogStore {
       this.index.replaceAll(inst.entries, seg);
       this.cache.clear();
       this.changes.reset();
+      this.launchedValue = this.exposedSeq = inst.seq;
       this.storeIdValue = inst.storeId;
       this.horizonValue = inst.seq;
       this.committed = this.lastAssigned = inst.seq;
@@ -292,7 +347,25 @@ export class LogStore {
       applyCommitted: (seg, off, w) => this.applyCommitted(seg, off, w),
       committedUpTo: (seq) => {
         this.committed = seq;
+        this.changes.durableUpTo(seq);
         this.changes.batchDone();
+      },
+      launched: (batch) => {
+        if (!this.streaming) return;
+        this.launchedValue = this.exposedSeq = batch[batch.length - 1].seq;
+        this.changes.launched(batch.map((w) => ({ seq: w.seq, len: w.buf.length, buf: w.buf })));
+      },
+      commitFailed: () => {
+        // Records launched while streaming may be out even if streaming stopped since.
+        if (!this.streaming && this.exposedSeq <= this.committed) return false;
+        // Its records may be on a follower already: never write others at those seqs in this
+        // epoch. Stop streaming and taking writes; the owner steps down.
+        const onFailure = this.onStreamFailure;
+        this.setPipelining(false);
+        this.refusing = true;
+        this.exposedSeq = this.committed;
+        onFailure?.();
+        return true;
       },
       createSegment: () => this.files.create({ store: this.storeIdValue, horizon: this.horizonValue }, [], false),
       drained: () => this.compactor.maybeStart(),

@@ -56,7 +56,7 @@ cluster_up() {
   build_all
   log "build phase: $(( $(date +%s) - t ))s (NFS provisioner: $NFS_PROVISIONER_KIND)"
   mkdir -p "$STATE/logs"
-  declare -p BIN_k8s BIN_kwok BIN_node BIN_pause >"$STATE/bins"
+  declare -p BIN_k8s BIN_kwok BIN_node BIN_pause NFS_PROVISIONER_BIN NFS_PROVISIONER_KIND >"$STATE/bins"
   step "images"
   prepare_images
   step "start (state folder $STATE)"
@@ -75,6 +75,16 @@ cluster_up() {
   prepare_provisioner_account
   start_nfs_provisioner
   log "start phase: $(( $(date +%s) - t ))s"
+}
+
+# restart_nfs_provisioner: the provisioner started again with a token of its ServiceAccount as
+# it is now. A token is bound to the account it was made for: once `kubectl delete -f dist/`
+# removed the namespace, the old one is refused (Unauthorized), so a later apply gets no volumes.
+restart_nfs_provisioner() {
+  stop_recorded nfs-provisioner
+  read_provisioner_spec "$MANIFESTS"
+  prepare_provisioner_account
+  start_nfs_provisioner
 }
 
 # prepare_provisioner_account: the provisioner's namespace and ServiceAccount, created as

@@ -1,7 +1,7 @@
 // GIVEN the config's schema and the props interfaces  THEN the generated docs are current:
-// the JSON Schema of config files and the README's settings table (`npm run docs:settings`).
+// the JSON Schema of config files and the settings table of docs/settings.md (`npm run docs:settings`).
 import { readFileSync } from 'fs';
-import { configJsonSchema, README_FILE, readmeWithTable, SCHEMA_FILE, settingsTable } from '../scripts/settings-docs';
+import { configJsonSchema, README_FILE as SETTINGS_FILE, readmeWithTable, SCHEMA_FILE, settingsTable } from '../scripts/settings-docs';
 
 const schema = configJsonSchema();
 
@@ -9,9 +9,9 @@ test('docs/mehdb-config.schema.json is generated from the schema (run `npm run d
   expect(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8'))).toEqual(schema);
 });
 
-test('the README\'s settings table is generated from the schema (run `npm run docs:settings`)', () => {
-  const readme = readFileSync(README_FILE, 'utf8');
-  expect(readme).toEqual(readmeWithTable(readme, settingsTable(schema)));
+test('the settings table of docs/settings.md is generated from the schema (run `npm run docs:settings`)', () => {
+  const page = readFileSync(SETTINGS_FILE, 'utf8');
+  expect(page).toEqual(readmeWithTable(page, settingsTable(schema)));
 });
 
 describe.each(['storage', 'mehdb'])('every %s setting has its row, its type and its documentation', (section) => {

@@ -222,7 +222,7 @@ export class Mehdb extends Construct {
    * The datastore has no authentication, so this is its access control: the port is open to the
    * peers (replication) and to pods labelled as clients in the same namespace; egress goes only to
    * DNS, the peers and, with failover, the API server (the Lease) on the storage layer's
-   * `apiServerPorts`. Kubelet probes come from the node (see the README's policy section).
+   * `apiServerPorts`. Kubelet probes come from the node (see docs/policy.md).
    */
   private _toNetworkPolicyProps(): k8s.KubeNetworkPolicyProps {
     const peers: k8s.NetworkPolicyPeer = { podSelector: { matchLabels: this.selector } };

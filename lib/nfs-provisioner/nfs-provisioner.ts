@@ -18,7 +18,7 @@ const EXPORT_VOLUME = 'export-volume';
 
 /**
  * kube-score checks that are wrong for this server, ignored on the hardened Deployment (the
- * README's policy section gives the same reasons):
+ * policy section of docs/policy.md gives the same reasons):
  * - `container-security-context-user-group-id`: NFS Ganesha runs as root (UID/GID 0), to serve
  *   files owned by any user and to run rpcbind on port 111.
  * - `container-security-context-readonlyrootfilesystem`: Ganesha, rpcbind, rpc.statd and dbus

@@ -11,16 +11,19 @@ export interface PolicyFinding {
   readonly severity: PolicySeverity;
   readonly object: ManifestObject;
   readonly manifestPath: string;
+  /** The construct that made the object, when known (e.g. `namespaced/Mehdb/StatefulSet`). */
+  readonly constructPath?: string;
   readonly locations: readonly string[];
   /** What the rule asks for, or for an exception the reason declared in code. */
   readonly recommendation: string;
   readonly fix: string;
 }
 
-/** An object and the manifest file it came from. */
+/** An object, the manifest file it is written to and, when known, the construct that made it. */
 export interface ManifestEntry {
   readonly object: ManifestObject;
   readonly manifestPath: string;
+  readonly constructPath?: string;
 }
 
 export interface EvaluateOptions {
@@ -36,11 +39,11 @@ export interface EvaluateOptions {
 export function evaluatePolicy(entries: readonly ManifestEntry[], options: EvaluateOptions = {}): PolicyFinding[] {
   const all = entries.map(e => e.object);
   const findings: PolicyFinding[] = [];
-  for (const { object, manifestPath } of entries) {
+  for (const { object, manifestPath, constructPath } of entries) {
     const workload = asWorkload(object);
     const exceptions = declaredExceptions(object);
     const at = (rule: string, severity: PolicySeverity, locations: string[], recommendation: string, fix: string) =>
-      findings.push({ rule, severity, object, manifestPath, locations, recommendation, fix });
+      findings.push({ rule, severity, object, manifestPath, constructPath, locations, recommendation, fix });
     for (const rule of Object.keys(exceptions)) {
       if (!(POLICY_RULE_IDS as readonly string[]).includes(rule)) {
         at(rule, 'error', [`metadata.annotations.${POLICY_EXCEPTION_PREFIX}${rule}`], `an exception to "${rule}", which is not a rule`, `use one of ${POLICY_RULE_IDS.join(', ')}`);

@@ -1,14 +1,9 @@
-// Entry point of the cdk8s app: config from the environment, the charts, synth, and the record the
-// validation plugin reads (construct paths, objects as JSON; .build/, not dist/). Wiring only.
-// Bad input (a wrong config or prop) ends it with one line per problem on stderr and exit code 1;
-// any other exception is a bug and keeps its stack.
-import { buildApp } from './lib/app';
-import { exitOnProblems, loadConfig } from './lib/config';
-import { writeSynthRecord } from './lib/policy/write-synth-record';
-
-exitOnProblems(() => {
-  const config = loadConfig(process.env);
-  const { app } = buildApp(config);
-  app.synth();
-  writeSynthRecord(app, process.cwd());
-});
+// The app's entry points, bundled into .build/main.js by scripts/app-bundle.js (rebuilt only when
+// a source changed) and called by three small launchers:
+//   scripts/synth.js           npm run synth [-- options]          synthCommand
+//   scripts/cdk8s-app.js       cdk8s.yaml `app` (cdk8s synth)       cdk8sAppCommand
+//   scripts/policy-report.js   npm run policy:report               policyReportCommand
+// Wiring only: the environment is read by lib/config (loadConfig, outputSettings), the synth is
+// lib/synth/run.ts (config → charts → policy → manifests), the charts lib/app.ts.
+export { cdk8sAppCommand, synthCommand } from './lib/synth/commands';
+export { policyReportCommand } from './lib/synth/policy-report';

@@ -4,6 +4,7 @@
 #
 #   dyff        github.com/homeport/dyff v1.12.0       (npm run diff, the workflow's PR diff)
 #   actionlint  github.com/rhysd/actionlint v1.7.12    (.ci/run lints .github/workflows/)
+#   kube-score  github.com/zegl/kube-score v1.20.0     (npm run policy:report, npm run test:policy)
 #
 # The binaries live outside the repository, one folder per tool and version:
 # $MEHDB_TOOLS_DIR, else /var/cache/mehdb-tools when writable (root), else
@@ -20,6 +21,7 @@ if [[ ${1:-} = --cached ]]; then CACHED_ONLY=1; shift; fi
 case ${1:-} in
   dyff) module=github.com/homeport/dyff/cmd/dyff version=v1.12.0 ;;
   actionlint) module=github.com/rhysd/actionlint/cmd/actionlint version=v1.7.12 ;;
+  kube-score) module=github.com/zegl/kube-score/cmd/kube-score version=v1.20.0 ;;
   -h|--help) usage_from_header; exit 0 ;;
   *) die "unknown tool: ${1:-<none>} (see --help)" ;;
 esac

@@ -1,4 +1,4 @@
-// npm run test:policy (node scripts/run-ts.js scripts/test-policy.ts): kube-score v1.20.0 (built into /var/cache/mehdb-tools when missing) on the
+// npm run test:policy (node scripts/run-ts.js scripts/test-policy.ts): kube-score v1.20.0 (scripts/go-tool.sh builds it when missing) on the
 // committed dist/ and on every config variant the tests use (test/fixtures/config-variants.ts).
 // Fails on any finding, except:
 // - checks ignored by a `kube-score/ignore` annotation, allowed only on the provisioner's objects
@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { ensureKubeScore, KUBE_SCORE_VERSION, KubeScoreFinding, kubeScoreFindings } from '../lib/policy/kube-score';
+import { KUBE_SCORE_VERSION, kubeScoreBinary, KubeScoreFinding, kubeScoreFindings } from '../lib/policy/kube-score';
 
 // Run by scripts/run-ts.js from the project root (bundled into .build/, so __dirname is not scripts/).
 const root = process.cwd();
@@ -51,7 +51,7 @@ function checkIgnoreAnnotations(variant: string, files: string[], readme: string
 }
 
 function main() {
-  const bin = ensureKubeScore();
+  const bin = kubeScoreBinary(root);
   const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
   const departures = new Set(readFileSync(DEPARTURES_FILE, 'utf8').split('\n').filter(l => l.trim() && !l.startsWith('#')));
   const variants: Record<string, string> = { 'dist/ (default, committed)': path.join(root, 'dist'), ...synthVariants() };

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { applyOverrides, ConfigError, loadConfig, PRESETS } from '../lib/config';
@@ -109,4 +109,12 @@ test('a setting that needs another of the file is checked against it (partition 
   expect(loadConfig({ MEHDB_CONFIG: good }).mehdb.replicas).toBe(5);
   const alsoBad = configFile(JSON.stringify({ mehdb: { replicas: 5, updateStrategy: { type: 'RollingUpdate', partition: 4 }, storageSize: 'big' } }));
   expect(() => loadConfig({ MEHDB_CONFIG: alsoBad })).toThrow(expect.objectContaining({ problems: [expect.stringMatching(/^mehdb\.storageSize: /)] }));
+});
+
+test('process.env is read only by the config loader; everything else gets settings passed down', () => {
+  const root = join(__dirname, '..');
+  const sources = (dir: string): string[] => readdirSync(join(root, dir), { withFileTypes: true })
+    .flatMap(e => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  const readers = ['main.ts', ...sources('lib')].filter(f => readFileSync(join(root, f), 'utf8').includes('process.env'));
+  expect(readers).toEqual([join('lib', 'config', 'load-config.ts')]);
 });

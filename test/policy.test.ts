@@ -1,40 +1,38 @@
-import { spawnSync } from 'child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+// The hardening policy (lib/policy/): each rule, declared exceptions, kube-score's findings as
+// policy findings, and the report synth prints. The synth runs are in synth-cli.test.ts.
+import { mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { App, Chart } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
-import type { ValidationContext } from 'cdk8s-cli/lib/plugins/validation';
 import { k8s } from '../imports';
 import { buildApp } from '../lib/app';
+import { appEntries } from '../lib/policy/app-entries';
+import { evaluatePolicy, PolicyFinding } from '../lib/policy/evaluate';
 import { declarePolicyExceptions } from '../lib/policy/exceptions';
-import { KUBE_SCORE_VERSION, kubeScorePath } from '../lib/policy/kube-score';
-import { readSynthRecord, sha256 } from '../lib/policy/synth-record';
-import { writeSynthRecord } from '../lib/policy/write-synth-record';
+import { KUBE_SCORE_VERSION, KubeScoreFinding, kubeScorePolicyFindings } from '../lib/policy/kube-score';
+import { countFindings, formatPolicyReport, policySummaryLine } from '../lib/policy/report';
 import { POLICY_RULE_IDS, PolicyRuleId } from '../lib/policy/rule-ids';
-import { MehdbPolicyValidation } from '../lib/policy/validation-plugin';
+import { AppConfig } from '../lib/config';
 import { CONFIG_VARIANTS, PRODUCTION_OVERRIDES } from './fixtures/config-variants';
 import { presetConfig } from './support/synth';
 
-// The CLI's own context and report classes, as `cdk8s synth` passes them to the plugin.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ValidationContext: CliValidationContext } = require('cdk8s-cli/plugins');
-
 const ROOT = resolve(__dirname, '..');
 const tempDir = () => mkdtempSync(join(tmpdir(), 'mehdb-policy-'));
-const manifestsOf = (dir: string) => readdirSync(dir).filter(f => f.endsWith('.yaml')).map(f => join(dir, f));
+const ANSI = /\u001b\[/;
 
-/** Runs the plugin as the CLI does on a synthesized output folder; returns the report as JSON. */
-async function validate(outdir: string, properties = { kubeScore: false }) {
-  const context: ValidationContext = new CliValidationContext(manifestsOf(outdir), 'mehdb-policy-plugin', '0.1.0', {}, false);
-  await new MehdbPolicyValidation(properties).validate(context);
-  return { success: context.report.success, json: context.report.toJson(), text: context.report.toString() };
+/** The policy's findings on a synthesized app, as synth evaluates them. */
+function check(app: App, warnOnly = false): PolicyFinding[] {
+  return evaluatePolicy(appEntries(app, 'out'), { warnOnly });
 }
-const rulesOf = (report: Awaited<ReturnType<typeof validate>>, severity: string) =>
-  report.json.violations.map(v => v.ruleName).filter(n => n.startsWith(`[${severity}] `)).map(n => n.slice(severity.length + 3));
+function checkConfig(config: AppConfig, warnOnly = false): PolicyFinding[] {
+  const { app } = buildApp(config, tempDir());
+  app.synth();
+  return check(app, warnOnly);
+}
+const rulesOf = (findings: PolicyFinding[], severity: string) => findings.filter(f => f.severity === severity).map(f => f.rule);
+const objectsOf = (findings: PolicyFinding[]) => [...new Set(findings.map(f => `${f.object.kind}/${f.object.metadata.namespace}/${f.object.metadata.name}`))];
 
-/** A workload that follows every rule; `breakRule` removes what one rule asks for. */
-function synthWorkload(breakRule?: PolicyRuleId, exceptions: Record<string, string> = {}): string {
+function synthWorkload(breakRule?: PolicyRuleId, exceptions: Record<string, string> = {}): App {
   const outdir = tempDir();
   const chart = new Chart(new App({ outdir }), 'policy', { namespace: 'p' });
   const labels = { app: 'w' };
@@ -77,137 +75,127 @@ function synthWorkload(breakRule?: PolicyRuleId, exceptions: Record<string, stri
   if (breakRule !== 'network-policy') {
     new k8s.KubeNetworkPolicy(chart, 'Np', { metadata: { name: 'w' }, spec: { podSelector: { matchLabels: labels }, policyTypes: ['Ingress', 'Egress'] } });
   }
-  (chart.node.root as App).synth();
-  return outdir;
+  const app = chart.node.root as App;
+  app.synth();
+  return app;
 }
 
-describe('the validation plugin', () => {
-  test('a workload that follows every rule passes with nothing to report', async () => {
-    const report = await validate(synthWorkload());
-    expect(report.success).toBe(true);
-    expect(report.json.violations).toEqual([]);
+describe('the policy', () => {
+  test('a workload that follows every rule passes with nothing to report', () => {
+    expect(check(synthWorkload())).toEqual([]);
   });
 
-  test.each([...POLICY_RULE_IDS])('a chart breaking %s fails, naming the rule, the object and the fix', async (rule) => {
-    const report = await validate(synthWorkload(rule));
-    expect(report.success).toBe(false);
-    expect(rulesOf(report, 'error')).toEqual([rule]);
-    const [violation] = report.json.violations;
-    expect(violation.violatingConstructs[0].resourceName).toBe('Deployment/p/w');
-    expect(violation.fix.length).toBeGreaterThan(10);
+  test.each([...POLICY_RULE_IDS])('a chart breaking %s fails, naming the rule, the object, its construct and the fix', (rule) => {
+    const findings = check(synthWorkload(rule));
+    expect(rulesOf(findings, 'error')).toEqual([rule]);
+    const [finding] = findings;
+    expect(objectsOf(findings)).toEqual(['Deployment/p/w']);
+    expect(finding.constructPath).toBe('policy/Deployment');
+    expect(finding.manifestPath).toBe(join('out', 'policy.k8s.yaml'));
+    expect(finding.fix.length).toBeGreaterThan(10);
   });
 
-  test('an exception declared in code turns the error into a listed exception with its reason', async () => {
-    const report = await validate(synthWorkload('run-as-non-root', { 'run-as-non-root': 'needs root because of X' }));
-    expect(report.success).toBe(true);
-    expect(rulesOf(report, 'exception')).toEqual(['run-as-non-root']);
-    expect(report.text).toContain('needs root because of X');
+  test('an exception declared in code turns the error into a declared exception with its reason', () => {
+    const findings = check(synthWorkload('run-as-non-root', { 'run-as-non-root': 'needs root because of X' }));
+    expect(rulesOf(findings, 'exception')).toEqual(['run-as-non-root']);
+    expect(rulesOf(findings, 'error')).toEqual([]);
+    expect(formatPolicyReport(findings, { color: false })).toContain('reason needs root because of X');
   });
 
-  test('an exception that is not needed is a warning; one naming no rule is an error', async () => {
-    expect(rulesOf(await validate(synthWorkload(undefined, { 'probes': 'x' })), 'warning')).toEqual(['probes']);
-    const unknown = await validate(synthWorkload(undefined, { 'no-such-rule': 'x' }));
-    expect(unknown.success).toBe(false);
-    expect(rulesOf(unknown, 'error')).toEqual(['no-such-rule']);
+  test('an exception that is not needed is a warning; one naming no rule is an error', () => {
+    expect(rulesOf(check(synthWorkload(undefined, { 'probes': 'x' })), 'warning')).toEqual(['probes']);
+    expect(rulesOf(check(synthWorkload(undefined, { 'no-such-rule': 'x' })), 'error')).toEqual(['no-such-rule']);
   });
 
-  test('the default preset passes with only the provisioner\'s declared exceptions', async () => {
-    const outdir = tempDir();
-    buildApp(presetConfig('default'), outdir).app.synth();
-    const report = await validate(outdir);
-    expect(report.success).toBe(true);
-    expect(rulesOf(report, 'error')).toEqual([]);
-    expect(rulesOf(report, 'warning')).toEqual([]);
-    expect(rulesOf(report, 'exception').sort()).toEqual(['drop-all-capabilities', 'image-digest', 'read-only-root-filesystem', 'run-as-non-root', 'seccomp-profile']);
-    for (const v of report.json.violations) expect(v.violatingConstructs.map(c => c.resourceName)).toEqual(['Deployment/mehdb/nfs-provisioner']);
+  test('warnOnly (the tutorial preset) turns every violation into a warning', () => {
+    const findings = check(synthWorkload('probes'), true);
+    expect(rulesOf(findings, 'warning')).toEqual(['probes']);
+    expect(rulesOf(findings, 'error')).toEqual([]);
   });
 
-  test('the production settings (and a ServiceMonitor) pass too; with a RuntimeDefault seccomp profile the provisioner needs no seccomp exception', async () => {
-    const outdir = tempDir();
-    const mehdb = { ...PRODUCTION_OVERRIDES.mehdb, serviceMonitor: true };
-    buildApp(presetConfig('default', { ...PRODUCTION_OVERRIDES, mehdb }), outdir).app.synth();
-    const report = await validate(outdir);
-    expect(report.success).toBe(true);
-    expect(rulesOf(report, 'error')).toEqual([]);
-    expect(rulesOf(report, 'warning')).toEqual([]);
-    expect(rulesOf(report, 'exception').sort()).toEqual(['drop-all-capabilities', 'image-digest', 'read-only-root-filesystem', 'run-as-non-root']);
+  test('the default preset passes with only the provisioner\'s five declared exceptions', () => {
+    const findings = checkConfig(presetConfig('default'));
+    expect(rulesOf(findings, 'error')).toEqual([]);
+    expect(rulesOf(findings, 'warning')).toEqual([]);
+    expect(rulesOf(findings, 'exception').sort()).toEqual(['drop-all-capabilities', 'image-digest', 'read-only-root-filesystem', 'run-as-non-root', 'seccomp-profile']);
+    expect(objectsOf(findings)).toEqual(['Deployment/mehdb/nfs-provisioner']);
+    expect(new Set(findings.map(f => f.constructPath))).toEqual(new Set(['namespaced/Storage/Deployment']));
+    expect(new Set(findings.map(f => f.manifestPath))).toEqual(new Set([join('out', '0001-namespaced.k8s.yaml')]));
   });
 
-  test('failover with two replicas in solo mode passes with only the provisioner\'s declared exceptions', async () => {
-    const outdir = tempDir();
-    buildApp(CONFIG_VARIANTS['default-two-replicas-solo'], outdir).app.synth();
-    const report = await validate(outdir);
-    expect(report.success).toBe(true);
-    expect(rulesOf(report, 'error')).toEqual([]);
-    expect(rulesOf(report, 'warning')).toEqual([]);
-    for (const v of report.json.violations) expect(v.violatingConstructs.map(c => c.resourceName)).toEqual(['Deployment/mehdb/nfs-provisioner']);
+  test('the production settings (and a ServiceMonitor) pass too; with a RuntimeDefault seccomp profile the provisioner needs no seccomp exception', () => {
+    const findings = checkConfig(presetConfig('default', { ...PRODUCTION_OVERRIDES, mehdb: { ...PRODUCTION_OVERRIDES.mehdb, serviceMonitor: true } }));
+    expect(rulesOf(findings, 'error')).toEqual([]);
+    expect(rulesOf(findings, 'warning')).toEqual([]);
+    expect(rulesOf(findings, 'exception').sort()).toEqual(['drop-all-capabilities', 'image-digest', 'read-only-root-filesystem', 'run-as-non-root']);
+  });
+
+  test('failover with two replicas in solo mode passes with only the provisioner\'s declared exceptions', () => {
+    const findings = checkConfig(CONFIG_VARIANTS['default-two-replicas-solo']);
+    expect(rulesOf(findings, 'error')).toEqual([]);
+    expect(rulesOf(findings, 'warning')).toEqual([]);
+    expect(objectsOf(findings)).toEqual(['Deployment/mehdb/nfs-provisioner']);
+  });
+
+  test('the default preset unhardened breaks the five security rules on the StatefulSet', () => {
+    const findings = checkConfig(presetConfig('default', { mehdb: { hardened: false } }));
+    expect(rulesOf(findings, 'error').sort()).toEqual(['drop-all-capabilities', 'no-privilege-escalation', 'read-only-root-filesystem', 'run-as-non-root', 'seccomp-profile']);
+    expect(objectsOf(findings.filter(f => f.severity === 'error'))).toEqual(['StatefulSet/mehdb/mehdb']);
   });
 });
 
-describe('the synth record (.build/synth-records/) the app writes for the plugin', () => {
-  const outdir = tempDir();
-  const { app } = buildApp(presetConfig('default'), outdir);
+describe('the report', () => {
+  const findings = check(synthWorkload('probes', { 'run-as-non-root': 'needs root because of X' }));
+
+  test('lists errors, then warnings, then declared exceptions, each with its object, construct, manifest, location and fix', () => {
+    const text = formatPolicyReport([...findings].reverse(), { color: false });
+    expect(text.split('\n')).toEqual([
+      'error probes: Deployment/p/w (construct policy/Deployment)',
+      `  at     ${join('out', 'policy.k8s.yaml')}: spec.template.spec.containers[0].readinessProbe (container w)`,
+      expect.stringMatching(/^  rule   Containers have a liveness and a readiness probe/),
+      expect.stringMatching(/^  fix    add livenessProbe and readinessProbe/),
+      'warning run-as-non-root: Deployment/p/w (construct policy/Deployment)',
+      expect.stringMatching(/^  at     /),
+      '  rule   an exception is declared, but the object follows the rule',
+      '  fix    remove the exception',
+      '',
+    ]);
+  });
+
+  test('the summary line counts each severity, in words', () => {
+    expect(policySummaryLine({ errors: 0, warnings: 0, exceptions: 5 }, ' (npm run policy:report)', { color: false }))
+      .toBe('policy: 0 errors, 0 warnings, 5 declared exceptions (npm run policy:report)');
+    expect(policySummaryLine(countFindings(findings), ': x', { color: false })).toBe('policy: 1 error, 1 warning, 0 declared exceptions: x');
+  });
+
+  test('colour only when asked (a terminal without NO_COLOR): severities and non-zero counts', () => {
+    expect(formatPolicyReport(findings, { color: false })).not.toMatch(ANSI);
+    expect(policySummaryLine(countFindings(findings), 'x', { color: false })).not.toMatch(ANSI);
+    expect(formatPolicyReport(findings, { color: true })).toContain('\u001b[31merror\u001b[0m');
+    expect(policySummaryLine(countFindings(findings), 'x', { color: true })).toContain('\u001b[31m1 error\u001b[0m');
+  });
+});
+
+describe('kube-score\'s findings in the policy report', () => {
+  const { app } = buildApp(presetConfig('default'), tempDir());
   app.synth();
-  writeSynthRecord(app, ROOT);
-  const record = readSynthRecord(ROOT, outdir);
+  const entries = appEntries(app, 'out');
+  const finding = (check: string, grade: 'CRITICAL' | 'WARNING', name = 'nfs-provisioner', kind = 'Deployment'): KubeScoreFinding =>
+    ({ kind, namespace: 'mehdb', name, check, grade, message: `(c) ${check}`, description: 'why', file: '/tmp/x/0001-namespaced.k8s.yaml' });
 
-  test('holds, under each manifest\'s hash, exactly the objects its YAML parses to, and every construct path', () => {
-    for (const file of manifestsOf(outdir)) {
-      const text = readFileSync(file, 'utf8');
-      expect(record.manifests[sha256(text)]).toEqual(parseAllDocuments(text).map(d => d.toJS()));
-    }
-    expect(record.paths['StatefulSet/mehdb/mehdb']).toBe('namespaced/Mehdb/StatefulSet');
-    expect(record.paths['Service/mehdb/mehdb']).toBe('namespaced/Mehdb/Service');
+  test('a check the object ignores (kube-score/ignore) is a declared exception on that object, with its construct', () => {
+    const [f] = kubeScorePolicyFindings([finding('deployment-replicas', 'WARNING')], entries, false);
+    expect(f).toMatchObject({ rule: 'kube-score deployment-replicas', severity: 'exception', constructPath: 'namespaced/Storage/Deployment' });
   });
 
-  test('a manifest changed after synth is read from its YAML, not from the record', async () => {
-    appendFileSync(join(outdir, '0001-namespaced.k8s.yaml'),
-      '---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: added\n  namespace: mehdb\nspec:\n  containers:\n    - name: c\n      image: x:1\n');
-    const report = await validate(outdir);
-    expect(report.success).toBe(false);
-    expect(report.json.violations.flatMap(v => v.violatingConstructs.map(c => c.resourceName))).toContain('Pod/mehdb/added');
-  });
-});
-
-describe('`cdk8s synth` runs the plugin (cdk8s.yaml validations)', () => {
-  const synthCli = (env: Record<string, string>) => {
-    const outdir = tempDir();
-    const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', '--output', outdir],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MEHDB_PRESET: '', MEHDB_CONFIG: '', ...env } });
-    return { status: run.status, output: run.stdout + run.stderr, files: readdirSync(outdir) };
-  };
-
-  test('the default preset passes, prints the report with the exceptions, and writes only the two manifests', () => {
-    const run = synthCli({});
-    expect(run.output).toContain('Validation Report');
-    expect(run.output).toContain('[exception] run-as-non-root');
-    expect(run.output).toContain('Construct Path: namespaced/Storage/Deployment');
-    expect(run.status).toBe(0);
-    expect(run.files.sort()).toEqual(['0000-cluster-scoped.k8s.yaml', '0001-namespaced.k8s.yaml']);
-    // With kube-score built, its findings join the report: the provisioner's ignored checks are listed.
-    if (kubeScorePath()) {
-      expect(run.output).toContain(`kube-score          │ ${KUBE_SCORE_VERSION}, findings included`);
-      expect(run.output).toContain('[exception] kube-score deployment-replicas');
-      expect(run.output).not.toMatch(/\[(error|warning)\] kube-score/);
-    }
+  test('CRITICAL is an error (a warning in warn-only mode), WARNING a warning; an unknown object keeps kube-score\'s file', () => {
+    const found = [finding('pod-probes', 'CRITICAL', 'mehdb', 'StatefulSet'), finding('x', 'WARNING', 'mehdb', 'StatefulSet'), finding('y', 'CRITICAL', 'gone')];
+    expect(kubeScorePolicyFindings(found, entries, false).map(f => f.severity)).toEqual(['error', 'warning', 'error']);
+    expect(kubeScorePolicyFindings(found, entries, true).map(f => f.severity)).toEqual(['warning', 'warning', 'warning']);
+    expect(kubeScorePolicyFindings(found, entries, false, f => `shown/${f.split('/').pop()}`)[2].manifestPath).toBe('shown/0001-namespaced.k8s.yaml');
   });
 
-  test('MEHDB_CONFIG {"mehdb": {"hardened": false}} on the default preset fails synth and names the rules it breaks', () => {
-    const config = join(tempDir(), 'unhardened.json');
-    writeFileSync(config, JSON.stringify({ mehdb: { hardened: false } }));
-    const run = synthCli({ MEHDB_CONFIG: config });
-    expect(run.status).not.toBe(0);
-    for (const rule of ['run-as-non-root', 'read-only-root-filesystem', 'no-privilege-escalation', 'drop-all-capabilities', 'seccomp-profile']) {
-      expect(run.output).toContain(`[error] ${rule}`);
-    }
-    expect(run.output).toContain('Resource Name: StatefulSet/mehdb/mehdb');
-  });
-
-  test('the tutorial preset still synthesizes, its departures reported as warnings', () => {
-    const run = synthCli({ MEHDB_PRESET: 'tutorial' });
-    expect(run.status).toBe(0);
-    expect(run.output).toContain('[warning] run-as-non-root');
-    expect(run.output).not.toContain('[error]');
+  test('scripts/go-tool.sh, which builds it, pins the version the report names', () => {
+    expect(readFileSync(join(ROOT, 'scripts', 'go-tool.sh'), 'utf8')).toContain(`kube-score) module=github.com/zegl/kube-score/cmd/kube-score version=${KUBE_SCORE_VERSION} ;;`);
   });
 });
-

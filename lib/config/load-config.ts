@@ -13,8 +13,34 @@ export interface ConfigEnvironment {
   readonly MEHDB_PRESET?: string;
   /** Path of a JSON file with overrides (AppConfigOverrides) applied on top of the preset. @default - none */
   readonly MEHDB_CONFIG?: string;
+  /** Set by `cdk8s synth`: the folder the CLI expects the manifests in. @default - not run by the CLI */
+  readonly CDK8S_OUTDIR?: string;
+  /** `1` (or any value but `0` and empty): print the full policy report on success too. @default - the one summary line */
+  readonly MEHDB_VERBOSE?: string;
+  /** Any non-empty value: no colour, even on a terminal (https://no-color.org). @default - colour on a terminal */
+  readonly NO_COLOR?: string;
   /** Other variables are ignored. */
   readonly [name: string]: string | undefined;
+}
+
+/** The process's environment: the one place the app reads process.env; the rest gets settings passed down. */
+export function processEnvironment(): ConfigEnvironment {
+  return process.env;
+}
+
+/** How a run reports, from the environment (the command line can add to it). */
+export interface OutputSettings {
+  /** Print the full policy report on success too. */
+  readonly verbose: boolean;
+  /** Colour is allowed (it is used only on a terminal). */
+  readonly colorAllowed: boolean;
+}
+
+export function outputSettings(env: ConfigEnvironment): OutputSettings {
+  return {
+    verbose: env.MEHDB_VERBOSE !== undefined && env.MEHDB_VERBOSE !== '' && env.MEHDB_VERBOSE !== '0',
+    colorAllowed: !env.NO_COLOR,
+  };
 }
 
 /**

@@ -1,4 +1,3 @@
-import { appendFileSync } from 'fs';
 import { InvalidPropError, PropsError } from '../common/prop-error';
 
 /**
@@ -32,10 +31,9 @@ export function collectProblem<T>(problems: string[], check: () => T): T | undef
 }
 
 /**
- * The entry points' error reporting: bad input (ConfigError, InvalidPropError) goes to stderr one
- * line per problem, without a stack, and the exit code is 1. When MEHDB_SYNTH_PROBLEMS names a
- * file (set by scripts/synth.js), the lines go there too, so the wrapper can print only them.
- * Any other exception is a bug: it is rethrown and node prints its stack (source-mapped to lib/).
+ * An entry point's error reporting: bad input (ConfigError, InvalidPropError) goes to stderr one
+ * line per problem, without a stack, and the exit code is 1. Any other exception is a bug: it is
+ * rethrown and node prints its stack (source-mapped to lib/).
  */
 export function exitOnProblems(run: () => void): void {
   try {
@@ -43,10 +41,7 @@ export function exitOnProblems(run: () => void): void {
   } catch (e) {
     const problems = problemsOf(e);
     if (problems === undefined) throw e;
-    const text = problems.map(p => `${p}\n`).join('');
-    process.stderr.write(text);
-    const file = process.env.MEHDB_SYNTH_PROBLEMS;
-    if (file) appendFileSync(file, text);
+    process.stderr.write(problems.map(p => `${p}\n`).join(''));
     process.exitCode = 1;
   }
 }

@@ -1,13 +1,13 @@
-// kube-score v1.20.0, built from its Go module into a cache folder outside the repository (keyed by
-// version) the first time it is needed. Shared by `npm run test:policy` and the validation plugin.
+// kube-score, one of the project's pinned Go tools: scripts/go-tool.sh builds it from its Go module
+// into a cache outside the repository the first time it is needed and prints its path. Used by
+// `npm run policy:report` and `npm run test:policy`; synth never runs it (its output must not
+// depend on what happens to be built).
 import { spawnSync } from 'child_process';
-import { existsSync } from 'fs';
 import * as path from 'path';
+import { ManifestEntry, PolicyFinding, PolicySeverity } from './evaluate';
 
+/** The version scripts/go-tool.sh pins (a test checks that both say the same). */
 export const KUBE_SCORE_VERSION = 'v1.20.0';
-const TOOLS_CACHE = process.env.MEHDB_TOOLS_CACHE || '/var/cache/mehdb-tools';
-const BIN_DIR = path.join(TOOLS_CACHE, `kube-score-${KUBE_SCORE_VERSION}`);
-const KUBE_SCORE = path.join(BIN_DIR, 'kube-score');
 
 /** One CRITICAL or WARNING comment of kube-score on one object. */
 export interface KubeScoreFinding {
@@ -22,19 +22,16 @@ export interface KubeScoreFinding {
   readonly file: string;
 }
 
-/** The binary's path if it is built, else undefined. */
-export function kubeScorePath(): string | undefined {
-  return existsSync(KUBE_SCORE) ? KUBE_SCORE : undefined;
-}
-
-/** Builds kube-score with `go install` when missing (needs Go and the module proxy); returns its path. */
-export function ensureKubeScore(log: (line: string) => void = console.error): string {
-  if (kubeScorePath()) return KUBE_SCORE;
-  log(`building kube-score ${KUBE_SCORE_VERSION} into ${BIN_DIR} (once; a few minutes)`);
-  const go = spawnSync('go', ['install', `github.com/zegl/kube-score/cmd/kube-score@${KUBE_SCORE_VERSION}`],
-    { stdio: 'inherit', env: { ...process.env, GOBIN: BIN_DIR, GOFLAGS: '-mod=mod' } });
-  if (go.status !== 0 || !kubeScorePath()) throw new Error(`go install of kube-score ${KUBE_SCORE_VERSION} failed (is Go installed and the module proxy reachable?)`);
-  return KUBE_SCORE;
+/**
+ * The path of kube-score from `scripts/go-tool.sh kube-score` under `projectRoot`, which builds it
+ * when missing (Go and the module proxy, once). Throws when it cannot; go-tool.sh says why on stderr.
+ */
+export function kubeScoreBinary(projectRoot: string): string {
+  const run = spawnSync('bash', [path.join(projectRoot, 'scripts', 'go-tool.sh'), 'kube-score'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const bin = run.stdout?.trim();
+  if (run.status !== 0 || !bin) throw new Error(`scripts/go-tool.sh kube-score failed (${run.error?.message ?? `exit ${run.status}`})`);
+  return bin;
 }
 
 /**
@@ -59,4 +56,27 @@ export function kubeScoreFindings(bin: string, files: readonly string[], { ignor
       description: comment.description ?? '',
       file: object.file_name,
     }))));
+}
+
+/**
+ * kube-score's findings as policy findings on the same objects: CRITICAL is an error (a warning
+ * when `warnOnly`), WARNING a warning, and a check the object ignores (`kube-score/ignore`) a
+ * declared exception, listed rather than dropped. `shownPath` maps a scored file to the path shown.
+ */
+export function kubeScorePolicyFindings(found: readonly KubeScoreFinding[], entries: readonly ManifestEntry[],
+  warnOnly: boolean, shownPath: (file: string) => string = file => file): PolicyFinding[] {
+  return found.map(f => {
+    const entry = entries.find(e => e.object.kind === f.kind && e.object.metadata.name === f.name && (e.object.metadata.namespace ?? '') === f.namespace);
+    const ignored = String(entry?.object.metadata.annotations?.['kube-score/ignore'] ?? '').split(',').map(c => c.trim()).includes(f.check);
+    const severity: PolicySeverity = ignored ? 'exception' : f.grade === 'CRITICAL' && !warnOnly ? 'error' : 'warning';
+    return {
+      rule: `kube-score ${f.check}`, severity, locations: [f.message],
+      recommendation: ignored ? 'ignored by the object\'s kube-score/ignore annotation (README: Policy, kube-score)' : f.description || f.message,
+      fix: ignored ? 'none: declared in code next to the construct'
+        : 'fix the construct, or for a check that is wrong for this object add it to its kube-score/ignore annotation and explain it in the README',
+      object: entry?.object ?? { apiVersion: '', kind: f.kind, metadata: { name: f.name, namespace: f.namespace } },
+      manifestPath: entry?.manifestPath ?? shownPath(f.file),
+      constructPath: entry?.constructPath,
+    };
+  });
 }

@@ -7,18 +7,8 @@ import { nodeFs } from '../src/store/file-system';
 import { LogStore } from '../src/store/log-store';
 import { PowerLossFs } from './support/power-loss-fs';
 import { closeClients, freePort, request, sleep, startNode, tmpDir } from './support/cluster';
+import { prng } from './support/prng';
 
-/** Deterministic PRNG so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DELETED = '\u0000deleted';
 

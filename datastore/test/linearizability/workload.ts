@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { FinalValue, HistoryOp, nowNs } from './history';
 import { Answer, send, Target } from './http-client';
+import { prng } from '../support/prng';
 
 /** Options of runWorkload. Keys `<keyPrefix><i>` must not exist before the run. */
 export interface WorkloadOptions {
@@ -217,14 +218,3 @@ export function readConsistent(opts: ReadOptions): (key: string) => Promise<Fina
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** mulberry32: a small seeded generator, so a mix can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -20,6 +20,8 @@ LOG_TAG=fault
 source "$(dirname "$0")/lib/cluster.sh"
 # shellcheck source=cluster/lib/faults.sh
 source "$CLUSTER_DIR/lib/faults.sh"
+# shellcheck source=cluster/lib/power.sh
+source "$CLUSTER_DIR/lib/power.sh"
 case ${1:-} in -h|--help|"") usage_from_header; exit 0 ;; esac
 (( $(id -u) == 0 )) || die "run as root: faults change processes and iptables of the cluster"
 cluster_running || die "no cluster runs from $STATE"

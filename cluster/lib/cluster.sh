@@ -18,6 +18,8 @@ source "$CLUSTER_DIR/lib/env.sh"
 source "$CLUSTER_DIR/lib/procs.sh"
 # shellcheck source=cluster/lib/build.sh
 source "$CLUSTER_DIR/lib/build.sh"
+# shellcheck source=cluster/lib/build-provisioner.sh
+source "$CLUSTER_DIR/lib/build-provisioner.sh"
 # shellcheck source=cluster/lib/pki.sh
 source "$CLUSTER_DIR/lib/pki.sh"
 # shellcheck source=cluster/lib/network.sh

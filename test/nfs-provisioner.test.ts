@@ -47,11 +47,16 @@ describe('NfsProvisioner', () => {
     expect(find(all, 'Role', find(all, 'RoleBinding', 'leader-locking-nfs-provisioner').roleRef.name)).toBeDefined();
   });
 
-  test('the pod keeps its service-account token and adds capabilities without a CAP_ prefix', () => {
+  test('the pod keeps its service-account token, runs under RuntimeDefault seccomp, drops every capability and adds back Ganesha\'s', () => {
     const deployment = find(synth(presetConfig('default')).all, 'Deployment', 'nfs-provisioner');
     expect(deployment.spec.template.spec.automountServiceAccountToken).toBe(true);
     expect(deployment.spec.template.spec.serviceAccountName).toBe('nfs-provisioner');
-    expect(container(deployment).securityContext.capabilities.add).toEqual(['DAC_READ_SEARCH', 'SYS_RESOURCE']);
+    expect(deployment.spec.template.spec.securityContext).toEqual({ seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container(deployment).securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'], add: ['DAC_READ_SEARCH', 'FOWNER', 'SETGID', 'SETUID', 'SETPCAP', 'NET_BIND_SERVICE'] },
+    });
+    expect(container(deployment).securityContext.capabilities.add).not.toContain('NET_RAW');
     expect(deployment.spec.replicas).toBe(1);
   });
 

@@ -9,6 +9,7 @@ import { buildApp } from '../lib/app';
 import { appEntries } from '../lib/policy/app-entries';
 import { evaluatePolicy, PolicyFinding } from '../lib/policy/evaluate';
 import { declarePolicyExceptions } from '../lib/policy/exceptions';
+import { SeccompProfile } from '../lib';
 import { KUBE_SCORE_VERSION, KubeScoreFinding, kubeScorePolicyFindings } from '../lib/policy/kube-score';
 import { countFindings, formatPolicyReport, policySummaryLine } from '../lib/policy/report';
 import { POLICY_RULE_IDS, PolicyRuleId } from '../lib/policy/rule-ids';
@@ -113,21 +114,24 @@ describe('the policy', () => {
     expect(rulesOf(findings, 'error')).toEqual([]);
   });
 
-  test('the default preset passes with only the provisioner\'s five declared exceptions', () => {
+  test('the default preset passes with only the provisioner\'s three declared exceptions', () => {
     const findings = checkConfig(presetConfig('default'));
     expect(rulesOf(findings, 'error')).toEqual([]);
     expect(rulesOf(findings, 'warning')).toEqual([]);
-    expect(rulesOf(findings, 'exception').sort()).toEqual(['drop-all-capabilities', 'image-digest', 'read-only-root-filesystem', 'run-as-non-root', 'seccomp-profile']);
+    expect(rulesOf(findings, 'exception').sort()).toEqual(['image-digest', 'read-only-root-filesystem', 'run-as-non-root']);
     expect(objectsOf(findings)).toEqual(['Deployment/mehdb/nfs-provisioner']);
     expect(new Set(findings.map(f => f.constructPath))).toEqual(new Set(['namespaced/Storage/Deployment']));
     expect(new Set(findings.map(f => f.manifestPath))).toEqual(new Set([join('out', '0001-namespaced.k8s.yaml')]));
   });
 
-  test('the production settings (and a ServiceMonitor) pass too; with a RuntimeDefault seccomp profile the provisioner needs no seccomp exception', () => {
+  test('the production settings (and a ServiceMonitor) pass too; an Unconfined provisioner needs the seccomp exception', () => {
     const findings = checkConfig(presetConfig('default', { ...PRODUCTION_OVERRIDES, mehdb: { ...PRODUCTION_OVERRIDES.mehdb, serviceMonitor: true } }));
     expect(rulesOf(findings, 'error')).toEqual([]);
     expect(rulesOf(findings, 'warning')).toEqual([]);
-    expect(rulesOf(findings, 'exception').sort()).toEqual(['drop-all-capabilities', 'image-digest', 'read-only-root-filesystem', 'run-as-non-root']);
+    expect(rulesOf(findings, 'exception').sort()).toEqual(['image-digest', 'read-only-root-filesystem', 'run-as-non-root']);
+    const unconfined = checkConfig(presetConfig('default', { storage: { seccompProfile: SeccompProfile.UNCONFINED } }));
+    expect(rulesOf(unconfined, 'error')).toEqual([]);
+    expect(rulesOf(unconfined, 'exception').sort()).toEqual(['image-digest', 'read-only-root-filesystem', 'run-as-non-root', 'seccomp-profile']);
   });
 
   test('failover with two replicas in solo mode passes with only the provisioner\'s declared exceptions', () => {

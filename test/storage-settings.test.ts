@@ -1,3 +1,4 @@
+import { SeccompProfile } from '../lib';
 import { PRODUCTION_OVERRIDES } from './fixtures/config-variants';
 import { find, presetConfig, synth } from './support/synth';
 
@@ -19,15 +20,18 @@ describe('NfsProvisioner production settings', () => {
     expect(containerOf(plain).livenessProbe).toEqual({ tcpSocket: { port: 20048 }, initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 3 });
   });
 
-  test('security: a seccomp profile drops the seccomp exception; capabilities are settable', () => {
-    expect(containerOf(production).securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
-    const annotations = (all: typeof plain) => Object.keys(find(all, 'Deployment', 'nfs-provisioner').metadata.annotations ?? {});
-    expect(annotations(production)).not.toContain('exception.policy.mehdb.local/seccomp-profile');
-    expect(annotations(plain)).toContain('exception.policy.mehdb.local/seccomp-profile');
+  test('security: the seccomp profile is the pod\'s, Unconfined declares the seccomp exception; capabilities are settable', () => {
+    const deployment = (all: typeof plain) => find(all, 'Deployment', 'nfs-provisioner');
+    expect(deployment(production).spec.template.spec.securityContext).toEqual({ seccompProfile: { type: 'RuntimeDefault' } });
+    const annotations = (all: typeof plain) => Object.keys(deployment(all).metadata.annotations ?? {});
+    expect(annotations(plain)).not.toContain('exception.policy.mehdb.local/seccomp-profile');
+    const unconfined = synth(presetConfig('default', { storage: { seccompProfile: SeccompProfile.UNCONFINED } })).all;
+    expect(deployment(unconfined).spec.template.spec.securityContext).toEqual({ seccompProfile: { type: 'Unconfined' } });
+    expect(annotations(unconfined)).toContain('exception.policy.mehdb.local/seccomp-profile');
     const none = synth(presetConfig('default', { storage: { capabilities: [] } })).all;
-    expect(containerOf(none).securityContext).toEqual({ allowPrivilegeEscalation: false });
-    const one = synth(presetConfig('default', { storage: { capabilities: ['DAC_READ_SEARCH'] } })).all;
-    expect(containerOf(one).securityContext.capabilities).toEqual({ add: ['DAC_READ_SEARCH'] });
+    expect(containerOf(none).securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    const more = synth(presetConfig('default', { storage: { capabilities: ['DAC_READ_SEARCH', 'SYS_RESOURCE'] } })).all;
+    expect(containerOf(more).securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['DAC_READ_SEARCH', 'SYS_RESOURCE'] });
   });
 
   test('StorageClass: allowVolumeExpansion, volumeBindingMode and the default-class annotation; Kubernetes\' defaults left out', () => {

@@ -49,8 +49,10 @@ const TUTORIAL_PRESET: AppConfig = {
     resources: {},
     testClaim: true,
     podSecurityPolicyName: 'nfs-provisioner',
-    // The course's pod: Recreate, no probes, IfNotPresent, no NetworkPolicy.
+    // The course's pod: Recreate, no probes, IfNotPresent, no NetworkPolicy, root's default
+    // capabilities plus these two.
     hardened: false,
+    capabilities: ['DAC_READ_SEARCH', 'SYS_RESOURCE'],
     imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
     networkPolicy: false,
   },

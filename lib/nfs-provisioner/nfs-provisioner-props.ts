@@ -122,11 +122,21 @@ export interface NfsProvisionerSettings {
   /** Liveness probe (TCP, mountd port) timing; only the hardened pod has probes. @default { initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 3 } */
   readonly livenessProbe?: ProbeTiming;
   /**
-   * Capabilities added to root's defaults, without the `CAP_` prefix. Ganesha needs DAC_READ_SEARCH
-   * and SYS_RESOURCE; remove them only for an image that does not. @default ['DAC_READ_SEARCH', 'SYS_RESOURCE']
+   * Capabilities the container keeps, without the `CAP_` prefix: the hardened pod drops all others;
+   * the course's pod (`hardened: false`) adds these to the runtime's defaults. The default is what
+   * NFS Ganesha, rpcbind, rpc.statd and dbus were measured to need: DAC_READ_SEARCH (file handles:
+   * every write fails without it), FOWNER (writes by non-root clients), SETUID, SETGID and
+   * SETPCAP (rpc.statd drops its privileges), NET_BIND_SERVICE (rpc.statd's reserved port). Add
+   * CHOWN for clients that chown files over NFS, DAC_OVERRIDE for root clients writing into
+   * folders they do not own, SYS_RESOURCE to let the provisioner raise its open-files limit above
+   * the runtime's hard limit (without it the server keeps that limit).
+   * @default ['DAC_READ_SEARCH', 'FOWNER', 'SETGID', 'SETUID', 'SETPCAP', 'NET_BIND_SERVICE']
    */
   readonly capabilities?: string[];
-  /** Seccomp profile of the container (not verified with Ganesha: test before relying on it). @default - none (the runtime's default) */
+  /**
+   * Seccomp profile of the hardened pod (set on the pod). NFS Ganesha serves under the runtime's
+   * default filter (measured on containerd 2). The course's pod has none. @default SeccompProfile.RUNTIME_DEFAULT
+   */
   readonly seccompProfile?: SeccompProfile;
   /**
    * StorageClass `allowVolumeExpansion`. The NFS provisioner has no resizer and does not enforce

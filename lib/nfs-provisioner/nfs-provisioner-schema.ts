@@ -39,6 +39,13 @@ const mountOption = checked(z.string(), (p, o) => {
   if (!/^[^\s,]+$/.test(o)) throw new InvalidPropError(p, `${show(o)} is not one mount option`, 'write one option per element, without spaces or commas, e.g. "vers=4.1"');
 });
 
+/**
+ * What NFS Ganesha and the daemons the provisioner starts need, measured one by one under
+ * containerd 2 and runc (cluster/README.md): without any one of them the server does not start or
+ * a client cannot write.
+ */
+const GANESHA_CAPABILITIES = ['DAC_READ_SEARCH', 'FOWNER', 'SETGID', 'SETUID', 'SETPCAP', 'NET_BIND_SERVICE'];
+
 const capability = checked(z.string(), (p, c) => {
   if (!/^[A-Z][A-Z_]*$/.test(c) || c.startsWith('CAP_')) {
     throw new InvalidPropError(p, `${show(c)} is not a capability name as Kubernetes writes it`, 'write it in capitals without the CAP_ prefix, e.g. "DAC_READ_SEARCH"');
@@ -84,8 +91,8 @@ export const SETTINGS_SHAPE = {
   extraArgs: extraArgs.default([]),
   readinessProbe: probeTiming({ initialDelaySeconds: 5, periodSeconds: 10 }),
   livenessProbe: probeTiming({ initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 3 }),
-  capabilities: z.array(capability).default(['DAC_READ_SEARCH', 'SYS_RESOURCE']),
-  seccompProfile: z.enum(SeccompProfile).optional(),
+  capabilities: z.array(capability).default([...GANESHA_CAPABILITIES]),
+  seccompProfile: z.enum(SeccompProfile).default(SeccompProfile.RUNTIME_DEFAULT),
   allowVolumeExpansion: z.boolean().default(false),
   volumeBindingMode: z.enum(VolumeBindingMode).default(VolumeBindingMode.IMMEDIATE),
   defaultClass: z.boolean().default(false),

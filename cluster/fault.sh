@@ -13,6 +13,9 @@
 #                                              --cut-probes
 #   bash cluster/fault.sh heal POD_IP          removes exactly that partition
 #   bash cluster/fault.sh list                 the faults that are on (iptables chains)
+#   bash cluster/fault.sh enforcer-stop        stops the NetworkPolicy enforcer (its queue rules
+#                                              stay: every new connection from a pod is dropped)
+#   bash cluster/fault.sh enforcer-start       starts it again
 # Environment: MEHDB_CLUSTER_STATE (default /var/tmp/mehdb-cluster).
 set -euo pipefail
 LOG_TAG=fault
@@ -36,5 +39,7 @@ case $command:$# in
   partition:1 | partition:2) partition "$@" ;;
   heal:1) heal "$1" ;;
   list:0) fault_chains ;;
+  enforcer-stop:0) stop_recorded netpol-enforcer ;;
+  enforcer-start:0) start_netpol_enforcer ;;
   *) die "unknown command or wrong arguments: $command $*  (see bash cluster/fault.sh --help)" ;;
 esac

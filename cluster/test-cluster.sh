@@ -22,7 +22,7 @@ case ${1:-} in -h|--help) usage_from_header; exit 0 ;; esac
 if [[ "${MEHDB_CLUSTER_BUILD_ONLY:-}" == 1 ]]; then
   ensure_packages
   build_all
-  log "built; NFS provisioner: $NFS_PROVISIONER_KIND ($NFS_PROVISIONER_BIN)"
+  log "built; NFS provisioner image: $NFS_PROVISIONER_IMAGE_REF"
   exit 0
 fi
 cluster_running && die "a cluster from npm run cluster:up runs in $STATE: npm run cluster:down first"
@@ -51,8 +51,7 @@ trap 'exit 130' INT TERM
 cluster_up
 step "tests (cluster/test, node --test)"
 export MEHDB_CLUSTER_STATE=$STATE MEHDB_CLUSTER_MANIFESTS=$MANIFESTS MEHDB_REPO_DIR=$REPO_DIR \
-  MEHDB_CLUSTER_CTR=$BIN_node/ctr MEHDB_CLUSTER_DNS=$DNS_ADDR MEHDB_CLUSTER_NFS=$NFS_ADDR \
-  MEHDB_CLUSTER_PROVISIONER=$NFS_PROVISIONER_KIND
+  MEHDB_CLUSTER_CTR=$BIN_node/ctr MEHDB_CLUSTER_DNS=$DNS_ADDR PATH
 rc=0
 rm -f "$STATE/tests.tap"
 MEHDB_TEST_TAP=$STATE/tests.tap node "$CLUSTER_DIR/test/run.js" "${MEHDB_CLUSTER_ONLY:-}" 2>&1 | tee "$STATE/tests.log" || rc=$?

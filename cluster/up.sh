@@ -2,7 +2,8 @@
 # npm run cluster:up: starts a local Kubernetes cluster with real nodes on this machine and
 # leaves it running: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, CoreDNS,
 # kube-proxy, three real worker nodes (kubelet + containerd + runc) with the datastore image
-# of dist/ loaded, and the real NFS Ganesha provisioner serving the StorageClass of dist/.
+# of dist/ loaded, a real control-plane node for the NFS Ganesha provisioner's pod of dist/,
+# and a NetworkPolicy enforcer.
 # Then, as it prints:  export KUBECONFIG=...;  kubectl apply -f dist/
 # Pods answer from this host on their pod IPs. `npm run cluster:down` stops everything.
 #
@@ -10,7 +11,8 @@
 # Environment:
 #   MEHDB_CLUSTER_STATE      state folder (default /var/tmp/mehdb-cluster)
 #   MEHDB_CLUSTER_CACHE      binary cache (default /var/cache/mehdb-cluster)
-#   MEHDB_CLUSTER_MANIFESTS  manifests whose provisioner Deployment is run (default dist/)
+#   MEHDB_CLUSTER_MANIFESTS  manifests whose provisioner image and export folder are prepared
+#                            (default dist/)
 set -euo pipefail
 LOG_TAG=cluster
 # shellcheck source=cluster/lib/cluster.sh
@@ -28,7 +30,7 @@ trap - EXIT
 step "ready"
 cat <<MSG
 The cluster runs (state in $STATE). Next:
-  export KUBECONFIG=$KUBECONFIG
+  export KUBECONFIG=$KUBECONFIG PATH=$STATE/tools:\$PATH   # kubectl $K8S_VERSION, as the cluster
   kubectl apply -f dist/
   kubectl -n mehdb get pods -o wide          # then: curl http://<pod IP>:9876/status
   npm run cluster:down                       # stops everything

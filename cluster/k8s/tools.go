@@ -1,6 +1,6 @@
 //go:build tools
 
-// Package tools pins the control-plane and node commands this module builds, so that
+// Package tools pins the control-plane, node and client commands this module builds, so that
 // `go mod tidy` keeps their dependencies in go.sum.
 package tools
 
@@ -9,5 +9,6 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-proxy"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubectl"
 	_ "k8s.io/kubernetes/cmd/kubelet"
 )

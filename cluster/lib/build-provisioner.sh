@@ -2,10 +2,10 @@
 # The NFS Ganesha provisioner's build, part of the build phase (cluster/lib/build.sh: build_all).
 # Sourced by cluster/lib/cluster.sh after build.sh.
 
-# build_nfs_provisioner: sets NFS_PROVISIONER_BIN and NFS_PROVISIONER_KIND (real or stand-in).
-# Real from the source snapshot (a writable copy in the cache, GOFLAGS=-mod=mod because the
-# snapshot has no vendor/ folder), else `go install` of the module at the pinned commit, else,
-# loudly, the stand-in of cluster/provisioner (which serves no NFS).
+# build_nfs_provisioner: sets NFS_PROVISIONER_BIN. Built from the source snapshot (a writable
+# copy in the cache, GOFLAGS=-mod=mod because the snapshot has no vendor/ folder), else with
+# `go install` of the module at the pinned commit; neither: the run stops and says where the
+# source is expected (the provisioner runs as the manifests' own pod, so there is no stand-in).
 build_nfs_provisioner() {
   local key dir
   if [[ -d "$NFS_PROVISIONER_SRC/cmd/nfs-provisioner" ]]; then
@@ -27,18 +27,15 @@ build_nfs_provisioner() {
     if [[ ! -f $dir/complete ]]; then
       log "NFS Ganesha provisioner: no source at $NFS_PROVISIONER_SRC; trying go install of the module"
       mkdir -p "$dir/bin"
-      if GOBIN=$dir/bin CGO_ENABLED=0 go install "$NFS_PROVISIONER_MODULE/cmd/nfs-provisioner@$NFS_PROVISIONER_COMMIT" >"$dir/build.log" 2>&1; then
-        date -u +%FT%TZ >"$dir/complete"
-      else
-        log "!!!! go install of the NFS Ganesha provisioner failed:"
-        sed 's/^/!!!!   /' "$dir/build.log" >&2
-        log "!!!! FALLING BACK TO THE STAND-IN PROVISIONER (cluster/provisioner): volumes are made"
-        log "!!!! and bound, but no NFS server runs and nothing is exported over NFS."
-        build_module "$CLUSTER_DIR/provisioner" provisioner "$PROVLIB_VERSION" "" ./cmd/nfs-provisioner
-        NFS_PROVISIONER_BIN=$BIN_provisioner/nfs-provisioner NFS_PROVISIONER_KIND=stand-in
-        return 0
+      if ! GOBIN=$dir/bin CGO_ENABLED=0 go install "$NFS_PROVISIONER_MODULE/cmd/nfs-provisioner@$NFS_PROVISIONER_COMMIT" >"$dir/build.log" 2>&1; then
+        sed 's/^/  /' "$dir/build.log" >&2
+        rm -rf "$dir"
+        die "the NFS Ganesha provisioner could not be built: no source at $NFS_PROVISIONER_SRC and go install" \
+          "of $NFS_PROVISIONER_MODULE@${NFS_PROVISIONER_COMMIT:0:7} failed (above). Put a checkout of that commit" \
+          "there or point MEHDB_NFS_PROVISIONER_SRC at one."
       fi
+      date -u +%FT%TZ >"$dir/complete"
     fi
   fi
-  NFS_PROVISIONER_BIN=$dir/bin/nfs-provisioner NFS_PROVISIONER_KIND=real
+  NFS_PROVISIONER_BIN=$dir/bin/nfs-provisioner
 }

@@ -6,17 +6,14 @@
 # REPO_DIR, CACHE_ROOT and scripts/lib/common.sh.
 
 # Set by build_all: the cache's bin folder of each module, and the NFS provisioner to run.
-BIN_k8s="" BIN_kwok="" BIN_node="" BIN_pause="" BIN_provisioner=""
-NFS_PROVISIONER_BIN="" NFS_PROVISIONER_KIND=""
-export BIN_k8s BIN_kwok BIN_node BIN_pause BIN_provisioner NFS_PROVISIONER_BIN NFS_PROVISIONER_KIND
+BIN_k8s="" BIN_kubectl="" BIN_node="" BIN_pause="" BIN_netpol="" NFS_PROVISIONER_BIN=""
+export BIN_k8s BIN_kubectl BIN_node BIN_pause BIN_netpol NFS_PROVISIONER_BIN
 
 # mod_version DIR MODULE: the version DIR/go.mod requires of MODULE.
 mod_version() {
   awk -v m="$2" '($1 == m && $2 ~ /^v/) {print $2; exit} ($1 == "require" && $2 == m) {print $3; exit}' "$1/go.mod"
 }
 K8S_VERSION=$(mod_version "$CLUSTER_DIR/k8s" k8s.io/kubernetes)
-KWOK_VERSION=$(mod_version "$CLUSTER_DIR/kwok" sigs.k8s.io/kwok)
-PROVLIB_VERSION=$(mod_version "$CLUSTER_DIR/provisioner" sigs.k8s.io/sig-storage-lib-external-provisioner/v13)
 ETCD_VERSION=$(mod_version "$CLUSTER_DIR/k8s" go.etcd.io/etcd/server/v3)
 CONTAINERD_VERSION=$(mod_version "$CLUSTER_DIR/node" github.com/containerd/containerd/v2)
 COREDNS_VERSION=$(mod_version "$CLUSTER_DIR/node" github.com/coredns/coredns)
@@ -96,15 +93,20 @@ build_module() {
   printf -v "BIN_${name//-/_}" '%s' "$bin"
 }
 
+# k8s_ldflags: the version stamp of the Kubernetes binaries (what `kubectl version` and the
+# nodes report).
+k8s_ldflags() {
+  local vpkg=k8s.io/component-base/version minor=${K8S_VERSION#v1.}
+  minor=${minor%%.*}
+  echo "-X $vpkg.gitVersion=$K8S_VERSION -X $vpkg.gitMajor=1 -X $vpkg.gitMinor=$minor -X $vpkg.gitTreeState=clean"
+}
+
 # build_k8s: sets BIN_k8s to the cache's folder of etcd and the Kubernetes binaries, building
 # the k8s module only when the cache lacks it (used alone by cluster/k8s-bin.sh).
 build_k8s() {
   have go || die "go is not on PATH (Go 1.26 is needed to build the cluster)"
   mkdir -p "$CACHE_ROOT"
-  local vpkg=k8s.io/component-base/version minor=${K8S_VERSION#v1.}
-  minor=${minor%%.*}
-  local k8s_ldflags="-X $vpkg.gitVersion=$K8S_VERSION -X $vpkg.gitMajor=1 -X $vpkg.gitMinor=$minor -X $vpkg.gitTreeState=clean"
-  build_module "$CLUSTER_DIR/k8s" k8s "$K8S_VERSION" "$k8s_ldflags" \
+  build_module "$CLUSTER_DIR/k8s" k8s "$K8S_VERSION" "$(k8s_ldflags)" \
     ./cmd/etcd \
     k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager \
@@ -113,10 +115,16 @@ build_k8s() {
     k8s.io/kubernetes/cmd/kube-proxy
 }
 
+# build_kubectl: sets BIN_kubectl; kubectl from the same module and version as the control
+# plane (a cache folder of its own, so adding it did not rebuild the others).
+build_kubectl() {
+  build_module "$CLUSTER_DIR/k8s" kubectl "$K8S_VERSION" "$(k8s_ldflags)" k8s.io/kubernetes/cmd/kubectl
+  PATH=$BIN_kubectl:$PATH
+}
+
 build_all() {
   build_k8s
-  build_module "$CLUSTER_DIR/kwok" kwok "$KWOK_VERSION" "" \
-    sigs.k8s.io/kwok/cmd/kwok ./cmd/kwok-stages
+  build_kubectl
   build_module "$CLUSTER_DIR/node" node "$CONTAINERD_VERSION" \
     "-X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" \
     github.com/containerd/containerd/v2/cmd/containerd \
@@ -124,5 +132,7 @@ build_all() {
     github.com/containerd/containerd/v2/cmd/ctr \
     github.com/coredns/coredns
   build_module "$CLUSTER_DIR/pause" pause v1 "" .
+  build_netpol
   build_nfs_provisioner
+  build_provisioner_image
 }

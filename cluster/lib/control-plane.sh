@@ -1,9 +1,9 @@
 # shellcheck shell=bash disable=SC2034,SC2154 # shared variables; checked whole through the scripts that source this
 # The control plane of the test cluster, set up as kubeadm would: etcd, kube-apiserver
 # (Node,RBAC authorization, NodeRestriction, a kubelet client certificate so that `kubectl
-# logs` reaches the kubelets), kube-controller-manager, kube-scheduler; then kwok for the
-# simulated control-plane node `master` only, CoreDNS and kube-proxy. All of them run in the
-# cluster's network namespace. Sourced by cluster/lib/cluster.sh.
+# logs` reaches the kubelets), kube-controller-manager, kube-scheduler; then CoreDNS and
+# kube-proxy. All of them run in the cluster's network namespace (the control-plane node's
+# kubelet is started with the workers', by cluster/lib/nodes.sh). Sourced by cluster/lib/cluster.sh.
 
 start_etcd() {
   start_bg etcd in_net "$BIN_k8s/etcd" --name="$CLUSTER_NAME" --data-dir="$STATE/etcd" \
@@ -53,32 +53,6 @@ start_controllers() {
     || { assert_alive kube-scheduler; die "kube-scheduler not healthy after 60s"; }
 }
 
-# start_kwok: simulates the control-plane node `master` (tainted, labelled as kubeadm labels
-# it), where the provisioner Deployment's pod is placed; kwok manages only the nodes that
-# carry its annotation, never the real ones.
-start_kwok() {
-  "$BIN_kwok/kwok-stages" >"$STATE/kwok-stages.yaml"
-  start_bg kwok in_net "$BIN_kwok/kwok" --kubeconfig="$STATE/kubeconfig/kwok" --config="$STATE/kwok-stages.yaml" \
-    --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-    --server-address="$MASTER_ADDR:10247" --node-ip="$MASTER_ADDR" --cidr=10.244.0.0/24 \
-    --node-lease-duration-seconds=40
-  kubectl apply --server-side --field-manager="$CLUSTER_NAME" -f - >/dev/null <<EOF
-{"apiVersion": "v1", "kind": "Node",
- "metadata": {"name": "master", "annotations": {"kwok.x-k8s.io/node": "fake"},
-   "labels": {"node-role.kubernetes.io/control-plane": "", "kubernetes.io/hostname": "master",
-              "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", "type": "kwok"}},
- "spec": {"taints": [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]}}
-EOF
-  # What a control-plane node offers, ephemeral storage included (kwok's default lists none, and
-  # the provisioner's pod requests some); kwok keeps a capacity that is already set.
-  local offer='{"cpu": "8", "memory": "32Gi", "pods": "110", "ephemeral-storage": "100Gi"}'
-  kubectl patch node master --subresource=status --type=merge \
-    -p "{\"status\": {\"capacity\": $offer, \"allocatable\": $offer}}" >/dev/null
-  wait_for 60 "node master" node_ready master || { assert_alive kwok; die "node master not Ready after 60s"; }
-}
-
-node_ready() { [[ "$(kubectl get node "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]; }
-
 # start_coredns: CoreDNS serves cluster.local from the API server on $DNS_ADDR, the kubelets'
 # clusterDNS. Nothing is forwarded: there is no upstream here, other names get NXDOMAIN.
 start_coredns() {
@@ -106,7 +80,6 @@ start_control_plane() {
   start_apiserver
   log "  kube-apiserver ready on https://$API_ADDR:$API_PORT"
   start_controllers
-  start_kwok
   start_coredns
-  log "  controllers, scheduler, kwok (node master) and CoreDNS ready"
+  log "  controllers, scheduler and CoreDNS ready"
 }

@@ -45,13 +45,13 @@ setup_network() {
   ip link add "$HOST_VETH" type veth peer name "$NS_VETH" netns "$holder"
   ip addr add "$HOST_ADDR/$NET_PREFIX" dev "$HOST_VETH"
   ip link set "$HOST_VETH" up
-  for a in "$API_ADDR" "$MASTER_ADDR" "$DNS_ADDR" "$NFS_ADDR"; do in_net ip addr add "$a/$NET_PREFIX" dev "$NS_VETH"; done
-  for n in "${WORKERS[@]}"; do in_net ip addr add "$(node_addr "$n")/$NET_PREFIX" dev "$NS_VETH"; done
+  for a in "$API_ADDR" "$DNS_ADDR"; do in_net ip addr add "$a/$NET_PREFIX" dev "$NS_VETH"; done
+  for n in "${NODES[@]}"; do in_net ip addr add "$(node_addr "$n")/$NET_PREFIX" dev "$NS_VETH"; done
   in_net ip link set "$NS_VETH" up
   in_net sysctl -qw net.ipv4.ip_forward=1
   in_net iptables -w -I INPUT -i "$NS_VETH" ! -s "$HOST_ADDR" -j DROP
   in_net iptables -w -I FORWARD -i "$NS_VETH" ! -s "$HOST_ADDR" -j DROP
   ip route add "$POD_CIDR" via "$API_ADDR" dev "$HOST_VETH"
   ip route add "$SERVICE_CIDR" via "$API_ADDR" dev "$HOST_VETH"
-  log "  network namespace of pid $holder: API $API_ADDR, DNS $DNS_ADDR, NFS $NFS_ADDR, nodes from $(node_addr "${WORKERS[0]}"); host end $HOST_ADDR"
+  log "  network namespace of pid $holder: API $API_ADDR, DNS $DNS_ADDR, nodes $(node_addr "$CONTROL_PLANE") and from $(node_addr "${WORKERS[0]}"); host end $HOST_ADDR"
 }

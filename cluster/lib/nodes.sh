@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034,SC2154 # shared variables; checked whole through the scripts that source this
-# The real worker nodes: per node its own containerd (v2, runc, CNI bridge/host-local/loopback/
+# The real nodes, the control-plane node `master` and the workers: per node its own containerd (v2, runc, CNI bridge/host-local/loopback/
 # portmap), address, pod subnet, root folders and cgroup root, and a kubelet with the node's
 # own client certificate. The images are loaded, never pulled. Sourced by cluster/lib/cluster.sh.
 
@@ -39,8 +39,7 @@ start_containerd() {
   mkdir -p "$d/net.d" "$d/cni-ipam" "$d/pod-logs" "$d/volume-plugins"
   render containerd.toml.in "$d/containerd.toml" "$node"
   render cni.conflist.in "$d/net.d/10-mehdb.conflist" "$node"
-  mkdir -p "$d/certs.d/localhost"
-  sed "s#@REGISTRY@#$REGISTRY_ADDR#g" "$CLUSTER_DIR/lib/hosts.toml.in" >"$d/certs.d/localhost/hosts.toml"
+  write_registry_hosts "$d/certs.d"
   make_cgroup_root "$node"
   start_bg "containerd-$node" in_nodes env PATH="$BIN_node:/usr/sbin:/usr/bin:/sbin:/bin" \
     "$BIN_node/containerd" --config "$d/containerd.toml"
@@ -57,14 +56,22 @@ load_images() {
   ctr_node "$node" images tag --force "$MEHDB_IMAGE_NAME" "${MEHDB_IMAGE_NAME%:*}@$MEHDB_IMAGE_DIGEST" >/dev/null
 }
 
-# start_kubelet NODE
+# start_kubelet NODE: the control-plane node registers with kubeadm's taint (its label, which
+# a kubelet may not set on itself, is added by label_control_plane).
 start_kubelet() {
-  local node=$1 d
+  local node=$1 d taints=()
   d=$(node_dir "$node")
   render kubelet.yaml.in "$d/kubelet.yaml" "$node"
+  [[ $node == "$CONTROL_PLANE" ]] && taints=(--register-with-taints="$CONTROL_PLANE_ROLE:NoSchedule")
   start_bg "kubelet-$node" in_nodes "$BIN_k8s/kubelet" --config="$d/kubelet.yaml" \
     --kubeconfig="$STATE/kubeconfig/$node" --hostname-override="$node" --node-ip="$(node_addr "$node")" \
-    --root-dir="$d/kubelet" --cert-dir="$d/kubelet/pki"
+    --root-dir="$d/kubelet" --cert-dir="$d/kubelet/pki" "${taints[@]}"
+}
+
+# label_control_plane: the label kubeadm puts on a control-plane node (the provisioner's
+# nodeSelector in the default preset).
+label_control_plane() {
+  kubectl label node "$CONTROL_PLANE" --overwrite "$CONTROL_PLANE_ROLE=" >/dev/null
 }
 
 start_node() {
@@ -75,10 +82,13 @@ start_node() {
 
 start_nodes() {
   local n
-  for n in "${WORKERS[@]}"; do start_node "$n"; done
-  for n in "${WORKERS[@]}"; do
+  for n in "${NODES[@]}"; do start_node "$n"; done
+  for n in "${NODES[@]}"; do
     wait_for 120 "node $n Ready" node_ready "$n" \
       || { assert_alive "kubelet-$n"; tail -n 20 "$STATE/logs/kubelet-$n.log" >&2; die "node $n not Ready after 120s"; }
   done
-  log "  nodes Ready: ${WORKERS[*]} ($(kubectl get node "${WORKERS[0]}" -o jsonpath='{.status.nodeInfo.containerRuntimeVersion}'))"
+  label_control_plane
+  log "  nodes Ready: ${NODES[*]} ($(kubectl get node "${WORKERS[0]}" -o jsonpath='{.status.nodeInfo.containerRuntimeVersion}'))"
 }
+
+node_ready() { [[ "$(kubectl get node "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]; }

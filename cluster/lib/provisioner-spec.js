@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 // provisioner-spec.js DIR: reads the NFS provisioner Deployment from the manifests in DIR
-// (the one whose container runs `-provisioner=...`) and prints what the test cluster needs to
-// run the same binary out of cluster, one item per line:
+// (the one whose container runs `-provisioner=...`) and prints what the test cluster prepares
+// for its pod, one item per line:
 //   namespace <ns>
-//   serviceaccount <name>
-//   arg <arg>            (each container arg, in order)
-//   env <NAME>=<value>   (literal values, and metadata.namespace field references resolved)
+//   image <reference>    (served by the cluster's registry under that very name)
+//   hostpath <path>      (the node folder the pod exports, bound to the run's export folder)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -28,15 +27,12 @@ function main() {
   const dir = process.argv[2];
   if (!dir) throw new Error('usage: provisioner-spec.js DIR');
   const { obj, container } = findDeployment(dir);
-  const namespace = obj.metadata.namespace ?? 'default';
-  const lines = [`namespace ${namespace}`,
-    `serviceaccount ${obj.spec.template.spec.serviceAccountName ?? 'default'}`];
-  for (const arg of container.args) lines.push(`arg ${arg}`);
-  for (const env of container.env ?? []) {
-    if (env.value !== undefined) lines.push(`env ${env.name}=${env.value}`);
-    else if (env.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') lines.push(`env ${env.name}=${namespace}`);
-  }
-  console.log(lines.join('\n'));
+  const pod = obj.spec.template.spec;
+  const exportMount = (container.volumeMounts ?? []).find((m) => m.mountPath === '/export');
+  const exportVolume = (pod.volumes ?? []).find((v) => v.name === exportMount?.name);
+  if (!exportVolume?.hostPath) throw new Error(`the provisioner Deployment in ${dir} mounts no hostPath volume on /export`);
+  console.log([`namespace ${obj.metadata.namespace ?? 'default'}`, `image ${container.image}`,
+    `hostpath ${exportVolume.hostPath.path}`].join('\n'));
 }
 
 main();

@@ -22,7 +22,7 @@ teardown_step() {
 stop_containers() {
   local n id sock
   stop_recorded 'kubelet-*'
-  for n in "${WORKERS[@]}"; do
+  for n in "${NODES[@]}"; do
     sock=$(node_dir "$n")/containerd.sock
     [[ -S $sock ]] || continue
     pid_of "containerd-$n" >/dev/null || continue
@@ -60,7 +60,12 @@ remove_host_veth() {
 
 # remove_created_folders: what the run had to create on the host.
 remove_created_folders() {
-  if [[ -f $STATE/created-export ]]; then rmdir /export 2>/dev/null || log "  could not remove /export"; fi
+  local path top
+  if [[ -f $STATE/created-hostpath ]]; then
+    { read -r path; read -r top; } <"$STATE/created-hostpath"
+    while rmdir "$path" 2>/dev/null && [[ $path != "$top" ]]; do path=$(dirname "$path"); done
+    [[ -e $top ]] && log "  could not remove $top"
+  fi
   if [[ -f $STATE/created-var-lib-cni ]]; then rmdir /var/lib/cni 2>/dev/null || log "  could not remove /var/lib/cni"; fi
   return 0
 }

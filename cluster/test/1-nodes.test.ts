@@ -1,6 +1,6 @@
 /**
  * The cluster itself, before any manifest: real nodes with their runtime and identities, the
- * API server reaching the kubelets, cluster DNS from CoreDNS, and the simulated control plane.
+ * API server reaching the kubelets, cluster DNS from CoreDNS, and the control-plane node.
  */
 import { strict as assert } from 'node:assert';
 import { Resolver } from 'node:dns/promises';
@@ -8,28 +8,32 @@ import { test } from 'node:test';
 import { DNS_ADDR, STATE, core, kubectl } from './harness';
 
 const WORKERS = ['worker-1', 'worker-2', 'worker-3'];
+const NODES = ['master', ...WORKERS];
 
-test('three real worker nodes are Ready on containerd, each with its own address and kubelet', async () => {
+test('four real nodes (master and three workers) are Ready on containerd, each with its own address and kubelet', async () => {
   const nodes = (await core.listNode()).items;
-  const workers = nodes.filter((n) => WORKERS.includes(n.metadata!.name!));
-  assert.equal(workers.length, 3);
+  assert.deepEqual(nodes.map((n) => n.metadata!.name).sort(), NODES);
   const addresses = new Set<string>();
-  for (const node of workers) {
+  for (const node of nodes) {
     assert.equal(node.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', `${node.metadata!.name} Ready`);
     assert.match(node.status!.nodeInfo!.containerRuntimeVersion, /^containerd:\/\/2\./);
     assert.match(node.status!.nodeInfo!.kubeletVersion, /^v1\.37\./);
-    assert.equal(node.metadata?.annotations?.['kwok.x-k8s.io/node'], undefined, 'not managed by kwok');
     addresses.add(node.status!.addresses!.find((a) => a.type === 'InternalIP')!.address);
   }
-  assert.equal(addresses.size, 3, 'distinct node addresses');
+  assert.equal(addresses.size, NODES.length, 'distinct node addresses');
   console.log(await kubectl('get', 'nodes', '-o', 'wide'));
 });
 
-test('the control-plane node master is simulated by kwok, tainted and labelled as kubeadm does', async () => {
+test('the control-plane node master is a real kubelet node, tainted and labelled as kubeadm does', async () => {
   const master = await core.readNode({ name: 'master' });
-  assert.equal(master.metadata?.annotations?.['kwok.x-k8s.io/node'], 'fake');
   assert.ok('node-role.kubernetes.io/control-plane' in (master.metadata?.labels ?? {}));
-  assert.deepEqual(master.spec?.taints?.map((t) => t.effect), ['NoSchedule']);
+  assert.deepEqual(master.spec?.taints?.map((t) => [t.key, t.effect]), [['node-role.kubernetes.io/control-plane', 'NoSchedule']]);
+  assert.equal(master.status?.nodeInfo?.kubeletVersion, (await core.readNode({ name: 'worker-1' })).status?.nodeInfo?.kubeletVersion);
+});
+
+test('kubectl is the cluster\'s own version (built from the same Kubernetes module as the control plane)', async () => {
+  const version = JSON.parse(await kubectl('version', '-o', 'json')) as { clientVersion: { gitVersion: string }; serverVersion: { gitVersion: string } };
+  assert.equal(version.clientVersion.gitVersion, version.serverVersion.gitVersion);
 });
 
 test('a node acts as system:node:<name>: the Node authorizer and NodeRestriction stop it touching another node', async () => {
@@ -41,7 +45,7 @@ test('a node acts as system:node:<name>: the Node authorizer and NodeRestriction
 });
 
 test('the API server reaches the kubelets (the node proxy answers with the kubelet\'s own health)', async () => {
-  for (const name of WORKERS) {
+  for (const name of NODES) {
     assert.equal((await kubectl('get', '--raw', `/api/v1/nodes/${name}/proxy/healthz`)).trim(), 'ok');
   }
 });

@@ -11,14 +11,14 @@ import { readdirSync, statSync } from 'node:fs';
 import { before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import {
-  MANIFESTS, NFS_ADDR, PROVISIONER_KIND, STATE, apps, containerPid, core, figure, kubectl,
-  procFile, run, sleep, waitFor,
+  MANIFESTS, STATE, containerPid, core, figure, kubectl, mounts, procFile, run, secondsSince, sleep, waitFor,
 } from './harness';
 import {
   callFollowing, caughtUp, firstAckAfter, get, getConsistent, keys, leaderPod, longestAckGap, metric, put, readyPod,
   resolveInCluster, startWriteProbe, status, writeKeys,
 } from './mehdb-api';
 import { NS, VOTERS, leaseText, podDnsName, readLease } from './statefulset';
+import { claimsBound, nfsServiceAddress, nfsUrl, provisionerPod, volumeOf } from './provisioner';
 
 const NAMES = Array.from({ length: VOTERS }, (_, i) => `mehdb-${i}`);
 let pods: k8s.V1Pod[] = [];
@@ -31,12 +31,22 @@ const podIps = () => pods.map(ip);
 before(async () => {
   const start = Date.now();
   await kubectl('apply', '-f', MANIFESTS);
-  pods = [];
-  for (const name of NAMES) pods.push(await readyPod(NS, name, 180_000));
-  figure(`kubectl apply -f dist/ until the ${VOTERS} mehdb pods are Ready`, `${((Date.now() - start) / 1000).toFixed(1)} s`);
+  const readyAll = async () => {
+    pods = [];
+    for (const name of NAMES) pods.push(await readyPod(NS, name, 240_000));
+    return secondsSince(start);
+  };
+  const [provisioner, claims, mehdb] = await Promise.all([
+    provisionerPod(180_000).then(() => secondsSince(start)),
+    claimsBound(NAMES.map((n) => `data-${n}`), 240_000).then(() => secondsSince(start)),
+    readyAll(),
+  ]);
+  figure('kubectl apply -f dist/ until the provisioner pod is Ready (its own probes, on master)', provisioner);
+  figure(`kubectl apply -f dist/ until every claim (${VOTERS}) is Bound`, claims);
+  figure(`kubectl apply -f dist/ until the ${VOTERS} mehdb pods are Ready`, mehdb);
   leader = await leaderPod(60_000);
   figure('kubectl apply -f dist/ until a leader is elected (Lease holder answering /status leader)',
-    `${((Date.now() - start) / 1000).toFixed(1)} s (${nameOf(leader)})`);
+    `${secondsSince(start)} (${nameOf(leader)})`);
 });
 
 /** Refreshes `pods` and `leader` from the API (after a pod was replaced or restarted). */
@@ -81,24 +91,14 @@ test('the pods run the image dist/ pins, by digest (pulled from the cluster\'s r
   }
 });
 
-test('the provisioner Deployment is Available, its pod placed on the tainted control-plane node (simulated)', async () => {
-  const deployment = await waitFor('the nfs-provisioner Deployment Available', 60_000, async () => {
-    const d = await apps.readNamespacedDeployment({ namespace: NS, name: 'nfs-provisioner' });
-    return d.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') ? d : undefined;
-  });
-  const selector = Object.entries(deployment.spec!.selector.matchLabels!).map(([k, v]) => `${k}=${v}`).join(',');
-  const provisionerPods = (await core.listNamespacedPod({ namespace: NS, labelSelector: selector })).items;
-  assert.deepEqual(provisionerPods.map((p) => p.spec!.nodeName), ['master']);
-});
-
-test('every claim is Bound to a volume the NFS provisioner made and exported', async () => {
+test('every claim is Bound to a volume the NFS provisioner\'s pod made and exports through its Service', async () => {
   for (const name of NAMES) {
     const pvc = await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: `data-${name}` });
     assert.equal(pvc.status?.phase, 'Bound');
     const pv = await core.readPersistentVolume({ name: pvc.spec!.volumeName! });
-    assert.equal(pv.spec?.nfs?.server, NFS_ADDR);
+    assert.equal(pv.spec?.nfs?.server, await nfsServiceAddress(), 'the server is the provisioner Service\'s ClusterIP');
     assert.match(pv.spec!.nfs!.path, /^\/export\/pvc-/);
-    if (PROVISIONER_KIND === 'real') assert.ok(pv.metadata?.annotations?.EXPORT_block, 'EXPORT_block annotation of NFS Ganesha');
+    assert.ok(pv.metadata?.annotations?.EXPORT_block, 'EXPORT_block annotation of NFS Ganesha');
   }
   console.log(await kubectl('get', 'pv'));
 });
@@ -176,13 +176,13 @@ test('a follower answers writes and consistent reads with 307 to the leader\'s D
   assert.deepEqual(await getConsistent(ip(leader), 'greeting'), { status: 200, body: 'hello from the leader', location: null });
 });
 
-test('a file the datastore wrote through its volume is listed over NFSv4 by a userspace client', { skip: PROVISIONER_KIND !== 'real' && 'stand-in provisioner: no NFS server' }, async () => {
+test('a file the datastore wrote through its volume is listed over NFSv4 through the provisioner\'s Service', async () => {
   const pv = await volumeOf(`data-${nameOf(leader)}`);
   const folder = `${STATE}/export/${pv.spec!.nfs!.path.split('/').pop()}`;
   const files = readdirSync(folder).filter((f) => statSync(`${folder}/${f}`).isFile());
   assert.ok(files.length > 0, 'the datastore wrote files to its volume');
   assert.equal(statSync(`${folder}/${files[0]}`).uid, 65532, 'written by the container user');
-  const listing = await run('nfs-ls', [`nfs://${NFS_ADDR}${pv.spec!.nfs!.path}?version=4`]);
+  const listing = await run('nfs-ls', [await nfsUrl(pv)]);
   for (const f of files) assert.ok(listing.includes(f), `nfs-ls lists ${f}:\n${listing}`);
 });
 
@@ -251,18 +251,3 @@ test('a SIGKILLed leader process: writes resume under a new epoch, and kubelet r
   await refresh();
   assert.equal((await put(ip(leader), 'after-kill-leader', 'x')).status, 200);
 });
-
-async function volumeOf(claim: string): Promise<k8s.V1PersistentVolume> {
-  const pvc = await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: claim });
-  return core.readPersistentVolume({ name: pvc.spec!.volumeName! });
-}
-
-interface Mount { root: string; point: string; options: string }
-
-/** The mounts of a process, from /proc/<pid>/mountinfo. */
-function mounts(pid: number): Mount[] {
-  return procFile(pid, 'mountinfo').split('\n').filter(Boolean).map((line) => {
-    const f = line.split(' ');
-    return { root: f[3], point: f[4], options: f[5] };
-  });
-}

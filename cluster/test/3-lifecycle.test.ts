@@ -8,7 +8,8 @@ import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { NFS_ADDR, PROVISIONER_KIND, STATE, core, figure, isReady, kubectl, run, waitFor } from './harness';
+import { STATE, core, figure, isReady, kubectl, run, waitFor } from './harness';
+import { nfsUrl } from './provisioner';
 import { caughtUp, keys, leaderPod, longestAckGap, put, readyPod, startWriteProbe, status, writeKeys } from './mehdb-api';
 import { LEASE, NS, VOTERS, deleteStatefulSetAndClaims, leaseText, mehdbPods, readLease } from './statefulset';
 
@@ -122,9 +123,7 @@ test('scale to 4 on three nodes: mehdb-3 stays Pending (required anti-affinity) 
     try { await core.readPersistentVolume({ name: pvName }); return false; } catch { return true; }
   });
   await waitFor(`folder ${folder} removed`, 30_000, async () => !existsSync(folder));
-  if (PROVISIONER_KIND === 'real') {
-    await assert.rejects(run('nfs-ls', [`nfs://${NFS_ADDR}${pv.spec!.nfs!.path}?version=4`]), 'no longer exported');
-  }
+  await assert.rejects(run('nfs-ls', [await nfsUrl(pv)]), 'no longer exported');
   assert.equal((await put(ip(await leader()), 'after-scale-to-4', 'x')).status, 200);
 });
 

@@ -11,8 +11,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import {
-  DNS_ADDR, MANIFESTS, STATE, applyManifests, apps, containerPid, core, fault, figure, isReady, kubectl, nodeInPod, nodeReady, run, waitFor,
+  DNS_ADDR, MANIFESTS, STATE, applyManifests, apps, containerPid, core, fault, figure, isReady, kubectl, nodeReady, run, waitFor,
 } from './harness';
+import { Target, dnsName, reach as reachFrom, startClientPod, tcp as tcpTarget, web as webTarget } from './reach';
 import { PORT, readyPod } from './mehdb-api';
 import { NS } from './statefulset';
 
@@ -21,45 +22,10 @@ const ip = (pod: k8s.V1Pod) => pod.status!.podIP!;
 const API_ADDR = '10.99.0.2:6443';
 const PROBE_POD = 'fault-probe';
 
-/**
- * Tries each target at once with a 2 s limit and prints one result each: `connected`,
- * `http <status>`, `resolved <addresses>`, `timeout` (nothing came back) or an error code. Run by
- * `node -e` in a pod, and on this host.
- */
-const REACH = `
-const net = require('net'), http = require('http'), dns = require('dns');
-const ms = 2000;
-const tcp = (t) => new Promise((done) => {
-  const s = net.connect({ host: t.host, port: t.port, timeout: ms });
-  s.on('connect', () => { s.destroy(); done('connected'); });
-  s.on('timeout', () => { s.destroy(); done('timeout'); });
-  s.on('error', (e) => done(e.code || String(e)));
-});
-const web = (t) => new Promise((done) => {
-  const r = http.get({ host: t.host, port: t.port, path: t.path, timeout: ms }, (m) => { m.resume(); done('http ' + m.statusCode); });
-  r.on('timeout', () => { r.destroy(); done('timeout'); });
-  r.on('error', (e) => done(e.code || String(e)));
-});
-const name = (t) => {
-  const r = new dns.promises.Resolver({ timeout: ms, tries: 1 });
-  r.setServers([t.host]);
-  return r.resolve4(t.name).then((a) => 'resolved ' + a.join(','), (e) => e.code === 'ETIMEOUT' ? 'timeout' : e.code);
-};
-const kinds = { tcp, web, name };
-Promise.all(JSON.parse(process.argv[1]).map((t) => kinds[t.kind](t))).then((r) => console.log(JSON.stringify(r)));
-`;
-
-interface Target { kind: 'tcp' | 'web' | 'name'; host: string; port?: number; path?: string; name?: string }
-const tcp = (addr: string): Target => ({ kind: 'tcp', host: addr.split(':')[0], port: Number(addr.split(':')[1]) });
-const web = (host: string): Target => ({ kind: 'web', host, port: PORT, path: '/status' });
-const clusterName: Target = { kind: 'name', host: DNS_ADDR, name: 'kubernetes.default.svc.cluster.local' };
-
-/** What each target gave, tried from a pod (`node -e` in it) or, without a pod, from this host. */
-async function reach(pod: string | undefined, targets: Target[]): Promise<string[]> {
-  const out = pod ? await nodeInPod(NS, pod, REACH, JSON.stringify(targets))
-    : await run(process.execPath, ['-e', REACH, JSON.stringify(targets)]);
-  return JSON.parse(out) as string[];
-}
+const tcp = (addr: string) => tcpTarget(addr);
+const web = (host: string) => webTarget(host, PORT, '/status');
+const clusterName = dnsName(DNS_ADDR, 'kubernetes.default.svc.cluster.local');
+const reach = (pod: string | undefined, targets: Target[]) => reachFrom(pod ? { namespace: NS, pod } : undefined, targets);
 
 let mehdb0: k8s.V1Pod;
 let mehdb1: k8s.V1Pod;
@@ -75,20 +41,13 @@ before(async () => {
   apiClusterIp = (await core.readNamespacedService({ namespace: 'default', name: 'kubernetes' })).spec!.clusterIP!;
 });
 
-/** A pod of the datastore's image on `node`, idle, to reach others from that node's bridge. */
+/**
+ * A pod of the datastore's image on `node`, idle, to reach others from that node's bridge. It
+ * carries the client label: the NetworkPolicy of dist/ (enforced here) admits it, so only the
+ * fault can cut it off.
+ */
 async function startProbePod(node: string, image: string): Promise<void> {
-  await kubectl('delete', 'pod', '-n', NS, PROBE_POD, '--ignore-not-found', '--wait=true');
-  await core.createNamespacedPod({ namespace: NS, body: {
-    metadata: { name: PROBE_POD },
-    spec: {
-      nodeName: node, automountServiceAccountToken: false, terminationGracePeriodSeconds: 0,
-      containers: [{
-        name: 'probe', image, imagePullPolicy: 'IfNotPresent', command: ['node', '-e', 'setInterval(() => {}, 1 << 30)'],
-        securityContext: { runAsUser: 65532, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-      }],
-    },
-  } });
-  await readyPod(NS, PROBE_POD, 120_000);
+  await startClientPod({ namespace: NS, pod: PROBE_POD, node, image, labels: { 'mehdb-client': 'true' } });
 }
 
 test('partition of mehdb-0: no peer (bridged or routed), API server or DNS, only this host and its kubelet; heal restores all', async () => {

@@ -4,7 +4,9 @@
  * The cluster itself is started and stopped by cluster/lib/cluster.sh; these tests only look.
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 
@@ -20,10 +22,6 @@ export const REPO_DIR = required('MEHDB_REPO_DIR');
 export const CTR = required('MEHDB_CLUSTER_CTR');
 /** The cluster DNS server (CoreDNS), as the kubelets' clusterDNS. */
 export const DNS_ADDR = required('MEHDB_CLUSTER_DNS');
-/** The NFS server's address (NFS Ganesha run by the real provisioner). */
-export const NFS_ADDR = required('MEHDB_CLUSTER_NFS');
-/** `real` or `stand-in`: which NFS provisioner runs. */
-export const PROVISIONER_KIND = required('MEHDB_CLUSTER_PROVISIONER');
 
 function required(name: string): string {
   const value = process.env[name];
@@ -96,6 +94,16 @@ export async function containerPid(pod: k8s.V1Pod): Promise<number> {
 /** Reads a file of /proc of a host PID. */
 export const procFile = (pid: number, name: string) => readFileSync(`/proc/${pid}/${name}`, 'utf8');
 
+export interface Mount { root: string; point: string; options: string }
+
+/** The mounts of a process, from /proc/<pid>/mountinfo. */
+export function mounts(pid: number): Mount[] {
+  return procFile(pid, 'mountinfo').split('\n').filter(Boolean).map((line) => {
+    const f = line.split(' ');
+    return { root: f[3], point: f[4], options: f[5] };
+  });
+}
+
 /** A figure of the run: printed now, and collected in $STATE/figures.txt for the summary. */
 export function figure(name: string, value: string): void {
   const line = `FIGURE ${name}: ${value}`;
@@ -123,21 +131,23 @@ export function nodeInPod(namespace: string, pod: string, script: string, ...arg
   return kubectl('exec', '-n', namespace, pod, '--', 'node', '-e', script, ...args);
 }
 
-/**
- * `kubectl apply -f MANIFESTS`, then waits up to 60 s for `claim` in `namespace` to be Bound.
- * After `kubectl delete -f` (5-teardown) deleted the provisioner's ServiceAccount, the
- * provisioner (run out of cluster with a token of that account) is Unauthorized and binds
- * nothing: that is reported as such rather than as a pod that never gets Ready.
- */
-export async function applyManifests(namespace: string, claim: string): Promise<void> {
-  await kubectl('apply', '-f', MANIFESTS);
+/** `kubectl apply` of one object, given as JSON. */
+export async function applyObject(object: object): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'mehdb-object-'));
   try {
-    await waitFor(`claim ${namespace}/${claim} Bound`, 60_000, async () =>
-      (await core.readNamespacedPersistentVolumeClaim({ namespace, name: claim })).status?.phase === 'Bound');
-  } catch (err) {
-    const log = readFileSync(`${STATE}/logs/nfs-provisioner.log`, 'utf8');
-    const unauthorized = log.slice(-20_000).includes('Unauthorized');
-    throw new Error(`${String(err)}${unauthorized ? ': the NFS provisioner is Unauthorized (its token belongs to the'
-      + ' ServiceAccount that kubectl delete -f deleted; it needs a restart with a token of the new one)' : ''}`);
+    writeFileSync(join(dir, 'object.json'), JSON.stringify(object));
+    await kubectl('apply', '-f', join(dir, 'object.json'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** `kubectl apply -f MANIFESTS`, then waits up to 120 s for `claim` in `namespace` to be Bound. */
+export async function applyManifests(namespace: string, claim: string): Promise<void> {
+  await kubectl('apply', '-f', MANIFESTS);
+  await waitFor(`claim ${namespace}/${claim} Bound`, 120_000, async () =>
+    (await core.readNamespacedPersistentVolumeClaim({ namespace, name: claim })).status?.phase === 'Bound');
+}
+
+/** Seconds since `start` (a Date.now()), as a figure's text. */
+export const secondsSince = (start: number) => `${((Date.now() - start) / 1000).toFixed(1)} s`;

@@ -122,8 +122,8 @@ export interface NfsProvisionerSettings {
   /** Liveness probe (TCP, mountd port) timing; only the hardened pod has probes. @default { initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 3 } */
   readonly livenessProbe?: ProbeTiming;
   /**
-   * Capabilities the container keeps, without the `CAP_` prefix: the hardened pod drops all others;
-   * the course's pod (`hardened: false`) adds these to the runtime's defaults. The default is what
+   * Capabilities the container keeps, written without the `CAP_` prefix. The hardened pod drops all
+   * others; the course's pod (`hardened: false`) adds these to the runtime's defaults. The default is what
    * NFS Ganesha, rpcbind, rpc.statd and dbus were measured to need: DAC_READ_SEARCH (file handles:
    * every write fails without it), FOWNER (writes by non-root clients), SETUID, SETGID and
    * SETPCAP (rpc.statd drops its privileges), NET_BIND_SERVICE (rpc.statd's reserved port). Add

@@ -68,3 +68,12 @@ test('with the policies switched off (and in the tutorial preset) there is none'
   expect(off.filter(o => o.kind === 'NetworkPolicy')).toEqual([]);
   expect(synth(presetConfig('tutorial')).all.filter(o => o.kind === 'NetworkPolicy')).toEqual([]);
 });
+
+test('switched off, each hardened workload declares the network-policy exception, so synth passes and reviewers see why', () => {
+  const off = synth(presetConfig('default', { mehdb: { networkPolicy: false }, storage: { networkPolicy: false } })).all;
+  const exception = (o: { metadata: { annotations?: Record<string, string> } }) => o.metadata.annotations?.['exception.policy.mehdb.local/network-policy'];
+  expect(exception(find(off, 'StatefulSet', 'mehdb'))).toMatch(/^mehdb\.networkPolicy is false: /);
+  expect(exception(find(off, 'Deployment', 'nfs-provisioner'))).toMatch(/^storage\.networkPolicy is false: /);
+  const tutorial = synth(presetConfig('tutorial')).all;
+  expect(exception(find(tutorial, 'StatefulSet', 'mehdb'))).toBeUndefined();
+});

@@ -1,6 +1,6 @@
 /**
- * The NFS provisioner Deployment of dist/ as a real pod on the control-plane node (after
- * 2-mehdb applied dist/): Ready through its own probes, its image pulled by kubelet (the
+ * The NFS provisioner Deployment of dist/ as a real pod on the control-plane node (dist/ applied
+ * by 2-mehdb, or here when run alone): Ready through its own probes, its image pulled by kubelet (the
  * cluster's registry serves the reference dist/ names), its hostPath export, its ServiceAccount
  * and RBAC, and the security context dist/ sets as the kernel applies it to the provisioner and
  * the NFS daemons it starts: capabilities, no_new_privs, seccomp and user, read in /proc.
@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { STATE, containerPid, core, kubectl, mounts, procFile } from './harness';
+import { STATE, applyManifests, containerPid, core, kubectl, mounts, procFile } from './harness';
 import { PROVISIONER, provisionerPod, volumeOf } from './provisioner';
 import { NS } from './statefulset';
 import { capabilityNames, expectedCapabilities } from './capabilities';
@@ -18,6 +18,7 @@ let pod: k8s.V1Pod;
 let pid: number;
 
 before(async () => {
+  await applyManifests(NS, 'data-mehdb-0');
   pod = await provisionerPod(120_000);
   pid = await containerPid(pod);
 });

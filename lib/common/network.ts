@@ -1,4 +1,5 @@
 import { k8s } from '../../imports';
+import { PolicyExceptions } from '../policy/exceptions';
 
 /** A NetworkPolicy port (TCP unless said otherwise). */
 export function policyPort(port: number, protocol: 'TCP' | 'UDP' = 'TCP'): k8s.NetworkPolicyPort {
@@ -24,4 +25,12 @@ export const API_SERVER_PORTS = [443, 6443] as const;
  */
 export function apiServerEgress(ports: readonly number[]): k8s.NetworkPolicyEgressRule {
   return { ports: ports.map(port => policyPort(port)) };
+}
+
+/**
+ * The exception a hardened workload declares when its NetworkPolicy is switched off
+ * (`<section>.networkPolicy: false`): the policy is then whoever applies the manifests' to bring.
+ */
+export function ownNetworkPolicyException(setting: string): PolicyExceptions {
+  return { 'network-policy': `${setting} is false: whoever applies these manifests brings the NetworkPolicy` };
 }

@@ -2,11 +2,12 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { k8s } from '../../imports';
 import { appLabels, selectorLabels } from '../common/labels';
-import { apiServerEgress, DNS_EGRESS, policyPort } from '../common/network';
+import { apiServerEgress, DNS_EGRESS, ownNetworkPolicyException, policyPort } from '../common/network';
 import { ProbeTiming, probeTimingFields } from '../common/probes';
 import { toResourceRequirements } from '../common/resources';
 import { checkInteger } from '../common/validate';
 import { ServiceMonitor } from '../monitoring/service-monitor';
+import { declarePolicyExceptions } from '../policy/exceptions';
 import { failoverEnv, grantLeaseAccess } from './failover';
 import { DisruptionBudget, MehdbProps } from './mehdb-props';
 import { SettledServiceMonitor } from './mehdb-schema';
@@ -68,6 +69,8 @@ export class Mehdb extends Construct {
     }
     if (this.settled.networkPolicy) {
       new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', this._toNetworkPolicyProps());
+    } else if (this.settled.hardened) {
+      declarePolicyExceptions(this.statefulSet, ownNetworkPolicyException('mehdb.networkPolicy'));
     }
     if (this.settled.serviceMonitor) {
       this.serviceMonitor = this._toServiceMonitor(this.settled.serviceMonitor);

@@ -2,7 +2,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { k8s } from '../../imports';
 import { appLabels, selectorLabels } from '../common/labels';
-import { apiServerEgress, DNS_EGRESS, policyPort } from '../common/network';
+import { apiServerEgress, DNS_EGRESS, ownNetworkPolicyException, policyPort } from '../common/network';
 import { probeTimingFields } from '../common/probes';
 import { toResourceRequirements } from '../common/resources';
 import { settle } from '../common/schema';
@@ -99,6 +99,8 @@ export class NfsProvisioner extends Construct {
     if (this.settled.hardened) declarePolicyExceptions(this.deployment, this._policyExceptions());
     if (this.settled.networkPolicy) {
       new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', this._toNetworkPolicyProps());
+    } else if (this.settled.hardened) {
+      declarePolicyExceptions(this.deployment, ownNetworkPolicyException('storage.networkPolicy'));
     }
     this.storageClass = new k8s.KubeStorageClass(clusterScope, `${id}StorageClass`, this._toStorageClassProps());
     if (this.settled.testClaim) {

@@ -32,7 +32,7 @@ before(async () => {
   await kubectl('create', 'priorityclass', settings.priorityClassName!, '--value=100000');
   // A StorageClass's binding mode (like its parameters and reclaim policy) cannot change in place:
   // the class goes first, as it must on any cluster (no claim uses it any more).
-  await kubectl('delete', 'storageclass', 'nfs-dynamic');
+  await kubectl('delete', 'storageclass', 'nfs-dynamic', '--ignore-not-found');
   await kubectl('apply', '-f', manifests);
   pods = await waitFor('three mehdb pods Ready', 240_000, async () => {
     const all = await mehdbPods();
@@ -126,9 +126,10 @@ test('scale to 4 on three workers: mehdb-3 stays Pending, as the host spread (Do
 });
 
 test('with the control-plane node out of the spread, mehdb-3 runs as a read replica (catches up, redirects writes, never elected, not even when the leader\'s pod goes); scaled back, its claim goes (whenScaled: Delete)', async () => {
-  // As on a cluster whose control plane is no Node: `master` no longer matches the pods'
-  // nodeSelector (kubernetes.io/os), so it leaves the spread's domains (nodeAffinityPolicy Honor).
-  await kubectl('label', 'node', 'master', 'kubernetes.io/os-');
+  // As on a cluster whose control plane is no Node: `master` loses the spread's topology key
+  // (kubernetes.io/hostname), so it is no domain. Not its kubernetes.io/os label, which the pods
+  // select: a real kubelet puts that one back at its next status update.
+  await kubectl('label', 'node', 'master', 'kubernetes.io/hostname-');
   const lease = watchLease();
   try {
     // The scheduler does not retry mehdb-3 for that change (the spread's queueing hint looks
@@ -154,7 +155,7 @@ test('with the control-plane node out of the spread, mehdb-3 runs as a read repl
     assert.equal(await metric(ip(replica), `mehdb_leader{holder="${nameOf(leader)}"}`), 1, 'mehdb-3 knows the new leader');
   } finally {
     lease.stop();
-    await kubectl('label', 'node', 'master', 'kubernetes.io/os=linux');
+    await kubectl('label', 'node', 'master', 'kubernetes.io/hostname=master');
   }
   console.log(`Lease holders seen: ${lease.holders().join(' -> ')}`);
   assert.ok(!lease.holders().includes('mehdb-3'), `mehdb-3 never held the Lease: ${lease.holders().join(', ')}`);

@@ -21,7 +21,8 @@ interface Expect {
 
 /**
  * Runs the real engine and HTTP surface in-process over the power-loss layer, drives 16
- * writers (puts and deletes on disjoint keys), cuts the power at a random moment, and returns
+ * writers (puts and deletes on disjoint keys), cuts the power at a random moment (while a write
+ * is in flight, so that there is always unsynced data to lose), and returns
  * what each key may legitimately hold afterwards.
  */
 async function roundWithPowerCut(dataDir: string, seed: number, expect: Map<string, Expect>, round: number, disableSync = false) {
@@ -65,7 +66,7 @@ async function roundWithPowerCut(dataDir: string, seed: number, expect: Map<stri
     })(),
   );
   await sleep(300 + Math.floor(rnd() * 700));
-  await pfs.crash();
+  await pfs.crashDuringNextWrite();
   app.server.closeAllConnections();
   app.server.close();
   await Promise.all(writers);

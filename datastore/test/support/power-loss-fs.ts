@@ -146,6 +146,26 @@ export class PowerLossFs implements StorageFs {
   /** Test control: makes datasync a no-op (an engine that never syncs), to prove the injector bites. */
   disableSync = false;
 
+  private crashRequested?: () => void;
+
+  /**
+   * Cuts the power while the next write is in flight: that write never becomes durable and its
+   * caller gets an error, so the cut always finds unsynced bytes to discard (a cut at a random
+   * moment can fall between two commits and find none).
+   */
+  crashDuringNextWrite(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.crashRequested = () => this.crash().then(resolve, reject);
+    });
+  }
+
+  /** @internal a write was issued (and counts as in flight). */
+  writeIssued(): void {
+    const crash = this.crashRequested;
+    this.crashRequested = undefined;
+    crash?.();
+  }
+
   /** Cuts the power: waits for calls already in the kernel, then discards what was not durable. */
   async crash(): Promise<void> {
     this.crashed = true;
@@ -199,11 +219,13 @@ class PowerLossFile implements StorageFile {
   }
 
   write(buf: Buffer, position: number): Promise<void> {
-    return this.owner.run(async () => {
+    const done = this.owner.run(async () => {
       await this.real.write(buf, position);
       // O_DSYNC: the write is durable when it returns (contiguous with what was durable before).
       if (this.syncOnWrite) this.owner.markDurableWrite(this.path, position, buf.length);
     });
+    this.owner.writeIssued();
+    return done;
   }
   read(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
     return this.owner.run(() => this.real.read(buf, offset, length, position));

@@ -32,8 +32,11 @@ finish() {
   local rc=$?
   set +e
   (( rc == 0 )) || MEHDB_CLUSTER_KEEP=${MEHDB_CLUSTER_KEEP:-1}
-  [[ -f $STATE/figures.txt ]] && { step "figures"; cat "$STATE/figures.txt"; }
-  cluster_down
+  # Only the cluster this run started (cluster_up sets CLUSTER_OURS), never another run's.
+  if [[ -n ${CLUSTER_OURS:-} ]]; then
+    [[ -f $STATE/figures.txt ]] && { step "figures"; cat "$STATE/figures.txt"; }
+    cluster_down
+  fi
   # The teardown must leave nothing whatever state the tests left (the last test file cuts a
   # node's power): what cluster_down found left (TEARDOWN_LEFT, listed above) is a failure.
   if [[ -n ${TEARDOWN_LEFT:-} ]]; then

@@ -21,7 +21,8 @@ case ${1:-} in -h|--help) usage_from_header; exit 0 ;; esac
 (( $(id -u) == 0 )) || die "run as root: the cluster needs namespaces, cgroups and mounts"
 on_exit() {
   local rc=$?
-  (( rc == 0 )) || { log "start failed; stopping what started"; MEHDB_CLUSTER_KEEP=1 cluster_down; }
+  # Never the cluster of another run (one already up, or starting): only what this one started.
+  if (( rc != 0 )) && [[ -n ${CLUSTER_OURS:-} ]]; then log "start failed; stopping what started"; MEHDB_CLUSTER_KEEP=1 cluster_down; fi
   exit "$rc"
 }
 trap on_exit EXIT

@@ -56,7 +56,10 @@ cluster_running() { [[ -f $STATE/holder.pid ]] && kill -0 "$(holder_pid)" 2>/dev
 # then runs everything of dist/ in real pods, the provisioner included.
 cluster_up() {
   local t
+  lock_cluster_start
   if cluster_running; then die "a cluster already runs from $STATE: npm run cluster:down first"; fi
+  # From here on the state folder is this run's: a failure stops what it started (CLUSTER_OURS).
+  CLUSTER_OURS=1
   [[ -e $STATE ]] && { log "cleaning up what an earlier run left in $STATE"; cluster_down; }
   step "packages"
   ensure_packages
@@ -85,6 +88,25 @@ cluster_up() {
   # kube-proxy waits for its Node object before it serves.
   start_kube_proxy || log "  going on without kube-proxy: ClusterIP Services will not answer"
   log "start phase: $(( $(date +%s) - t ))s"
+  unlock_cluster_start
+}
+
+# The machine-wide lock of a cluster start: two starts at once (cluster:up, test:cluster) would
+# both find no cluster running and then fight over its addresses and certificates.
+CLUSTER_START_LOCK=/run/lock/mehdb-cluster.start.lock
+
+# lock_cluster_start: takes the lock, or stops the run at once when another start holds it.
+lock_cluster_start() {
+  mkdir -p "$(dirname "$CLUSTER_START_LOCK")"
+  exec {CLUSTER_START_FD}>"$CLUSTER_START_LOCK"
+  flock -n "$CLUSTER_START_FD" || die "another npm run cluster:up or test:cluster is starting a cluster on this machine"
+}
+
+# unlock_cluster_start: releases the lock. The daemons started meanwhile inherited its file, so it
+# is unlocked (for all of them), not only closed; a start that fails ends them all (cluster_down).
+unlock_cluster_start() {
+  flock -u "$CLUSTER_START_FD"
+  exec {CLUSTER_START_FD}>&-
 }
 
 cluster_status() {

@@ -51,11 +51,6 @@ export class SyncAcks {
     return held.length >= this.need ? held[this.need - 1] : 0;
   }
 
-  /** Followers' positions, for metrics and the solo decision. */
-  followers(): ReadonlyMap<string, number> {
-    return this.positions;
-  }
-
   /** Resolves true once `seq` is acknowledged, false at the timeout or when leadership ends. */
   waitFor(seq: number, timeoutMs: number): Promise<boolean> {
     if (this.epoch === 0) return Promise.resolve(false);

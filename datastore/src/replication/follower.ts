@@ -5,12 +5,6 @@ import { LogStore } from '../store/log-store';
 import { PullFencing, Puller } from './puller';
 import { WireError } from './wire';
 
-/** What the follower tells its owner (failover only). */
-export interface FollowerEvents {
-  /** The source answered that the epochs differ: whoever leads must be read from the Lease again. */
-  epochConflict(): void;
-}
-
 /**
  * Pulls a leader's change stream into the local store: long-poll from the last applied seq
  * (which is durable in the store, so a restart resumes where it stopped), full snapshot when the
@@ -34,7 +28,6 @@ export class Follower implements MetricsSource {
     private readonly store: LogStore,
     private readonly log: Logger,
     fencing?: PullFencing,
-    private readonly events?: FollowerEvents,
   ) {
     this.puller = new Puller(config, store, log, fencing);
     this.source = config.failover ? undefined : config.leaderUrl;
@@ -133,8 +126,8 @@ export class Follower implements MetricsSource {
     }
   }
 
+  /** Epochs differ (the elector's next read of the Lease says whom to follow) or a new leader is still catching up. */
   private async notPulled(outcome: 'epoch-conflict' | 'not-ready'): Promise<void> {
-    if (outcome === 'epoch-conflict') this.events?.epochConflict();
     await this.sleep(outcome === 'not-ready' ? 50 : this.config.failover?.retryPeriodMs ?? 1000);
   }
 

@@ -99,8 +99,6 @@ export class NfsProvisioner extends Construct {
     if (this.settled.hardened) declarePolicyExceptions(this.deployment, this._policyExceptions());
     if (this.settled.networkPolicy) {
       new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', this._toNetworkPolicyProps());
-    } else if (this.settled.hardened) {
-      declarePolicyExceptions(this.deployment, ownNetworkPolicyException('storage.networkPolicy'));
     }
     this.storageClass = new k8s.KubeStorageClass(clusterScope, `${id}StorageClass`, this._toStorageClassProps());
     if (this.settled.testClaim) {
@@ -109,10 +107,17 @@ export class NfsProvisioner extends Construct {
     }
   }
 
-  /** The declared exceptions, with the seccomp one only when the profile is Unconfined. */
+  /**
+   * The declared exceptions: always the image's, then the seccomp one when the profile is
+   * Unconfined and the network-policy one when the NetworkPolicy is switched off.
+   */
   private _policyExceptions(): PolicyExceptions {
-    if (this.settled.seccompProfile === SeccompProfile.RUNTIME_DEFAULT) return POLICY_EXCEPTIONS;
-    return { ...POLICY_EXCEPTIONS, ...SECCOMP_EXCEPTION };
+    const { seccompProfile, networkPolicy } = this.settled;
+    return {
+      ...POLICY_EXCEPTIONS,
+      ...(seccompProfile === SeccompProfile.RUNTIME_DEFAULT ? {} : SECCOMP_EXCEPTION),
+      ...(networkPolicy ? {} : ownNetworkPolicyException('storage.networkPolicy')),
+    };
   }
 
   /** The Service the provisioner reads at start: it must list exactly the ports the image serves. */

@@ -40,6 +40,6 @@ case $command:$# in
   heal:1) heal "$1" ;;
   list:0) fault_chains ;;
   enforcer-stop:0) stop_recorded netpol-enforcer ;;
-  enforcer-start:0) start_netpol_enforcer ;;
+  enforcer-start:0) run_netpol_enforcer ;;
   *) die "unknown command or wrong arguments: $command $*  (see bash cluster/fault.sh --help)" ;;
 esac

@@ -57,19 +57,24 @@ with_progress() {
   log "    done $what in $(( $(date +%s) - start ))s"
 }
 
+# lock_cache_folder KEY WHAT: one builder per cache folder at a time (another run on this
+# machine may be building it): waits for it (at most 40 min). unlock_cache_folder releases it.
+lock_cache_folder() {
+  exec {CACHE_LOCK_FD}>"$CACHE_ROOT/$1.lock"
+  if ! flock -n "$CACHE_LOCK_FD"; then
+    log "$2: another run is building $CACHE_ROOT/$1; waiting (at most 40 min)"
+    flock -w 2400 "$CACHE_LOCK_FD" || die "timed out waiting for the lock on $CACHE_ROOT/$1"
+  fi
+}
+unlock_cache_folder() { exec {CACHE_LOCK_FD}>&-; }
+
 # build_module DIR NAME VERSION LDFLAGS PACKAGE...: sets BIN_<NAME> to the cache's bin folder.
 build_module() {
   local dir=$1 name=$2 version=$3 ldflags=$4; shift 4
   local key bin start
   key=$(module_key "$dir" "$name" "$version" "$ldflags" "$@")
   bin="$CACHE_ROOT/$key/bin"
-  # One builder per cache folder at a time (another run on this machine may be building it).
-  local lock_fd
-  exec {lock_fd}>"$CACHE_ROOT/$key.lock"
-  if ! flock -n "$lock_fd"; then
-    log "$name $version: another run is building $CACHE_ROOT/$key; waiting (at most 40 min)"
-    flock -w 2400 "$lock_fd" || die "timed out waiting for the lock on $CACHE_ROOT/$key"
-  fi
+  lock_cache_folder "$key" "$name $version"
   if [[ -f "$CACHE_ROOT/$key/complete" ]]; then
     log "$name $version: cached in $CACHE_ROOT/$key"
   else
@@ -89,7 +94,7 @@ build_module() {
     date -u +%FT%TZ >"$CACHE_ROOT/$key/complete"
     log "$name $version: built in $(( $(date +%s) - start ))s"
   fi
-  exec {lock_fd}>&-
+  unlock_cache_folder
   printf -v "BIN_${name//-/_}" '%s' "$bin"
 }
 

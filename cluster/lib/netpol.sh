@@ -23,44 +23,31 @@ build_netpol() {
     "$(mod_version "$CLUSTER_DIR/netpol" sigs.k8s.io/kube-network-policies)" "" .
 }
 
-# netpol_identity: the enforcer's client certificate and $STATE/kubeconfig/netpol-enforcer, and
-# what it may read: pods, namespaces and NetworkPolicies, cluster-wide.
-netpol_identity() {
-  client_identity netpol-enforcer mehdb-cluster:netpol-enforcer
-  kubectl apply --server-side --field-manager="$CLUSTER_NAME" -f - >/dev/null <<EOF
-{"apiVersion": "v1", "kind": "List", "items": [
- {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-  "metadata": {"name": "mehdb-cluster:netpol-enforcer"},
-  "rules": [{"apiGroups": [""], "resources": ["pods", "namespaces"], "verbs": ["list", "watch"]},
-            {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": ["list", "watch"]}]},
- {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-  "metadata": {"name": "mehdb-cluster:netpol-enforcer"},
-  "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "mehdb-cluster:netpol-enforcer"},
-  "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "mehdb-cluster:netpol-enforcer"}]}]}
-EOF
-}
-
 # netpol_rules: queues the first packet of each new connection from the pod CIDR, in the mangle
 # table (before kube-proxy's filter rules; Service DNAT has already happened, so the enforcer
 # sees pod IPs). FORWARD: to pods (bridged ones too, br_netfilter is on) and to the host.
 # INPUT: to the cluster namespace's own addresses (the API server, CoreDNS, the nodes), so that
-# egress policies hold for those as well. Rules already there are left as they are (a restart).
+# egress policies hold for those as well.
 netpol_rules() {
-  local chain rule=(-s "$POD_CIDR" -m conntrack --ctstate NEW -j NFQUEUE --queue-num "$NETPOL_QUEUE")
+  local chain
   for chain in FORWARD INPUT; do
-    in_net iptables -w -t mangle -C "$chain" "${rule[@]}" 2>/dev/null \
-      || in_net iptables -w -t mangle -I "$chain" "${rule[@]}"
+    in_net iptables -w -t mangle -I "$chain" -s "$POD_CIDR" -m conntrack --ctstate NEW -j NFQUEUE --queue-num "$NETPOL_QUEUE"
   done
 }
 
-# start_netpol_enforcer: the enforcer's identity, then the rules (pods' new connections are
-# dropped from here on), then the enforcer; returns once it has synced its informers and bound
-# the queue. Logs one line per decision to $STATE/logs/netpol-enforcer.log. Safe to call again
-# after `stop_recorded netpol-enforcer` (a restart: the rules stay, the identity is renewed).
+# start_netpol_enforcer: the enforcer's RBAC (its identity is made with the others, by make_pki),
+# then the rules (pods' new connections are dropped from here on), then the enforcer.
 start_netpol_enforcer() {
-  local ready=$STATE/netpol-enforcer.ready
-  netpol_identity
+  kubectl apply -f "$CLUSTER_DIR/lib/netpol-rbac.yaml" >/dev/null
   netpol_rules
+  run_netpol_enforcer
+}
+
+# run_netpol_enforcer: starts the enforcer and returns once it has synced its informers and bound
+# the queue; it logs one line per decision to $STATE/logs/netpol-enforcer.log. Also a restart,
+# after `stop_recorded netpol-enforcer` (the rules stay all along).
+run_netpol_enforcer() {
+  local ready=$STATE/netpol-enforcer.ready
   rm -f "$ready"
   start_bg netpol-enforcer in_net "$BIN_netpol/netpol" --kubeconfig="$STATE/kubeconfig/netpol-enforcer" \
     --queue-num="$NETPOL_QUEUE" --ready-file="$ready" --log-verdicts

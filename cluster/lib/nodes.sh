@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034,SC2154 # shared variables; checked whole through the scripts that source this
-# The real nodes, the control-plane node `master` and the workers: per node its own containerd (v2, runc, CNI bridge/host-local/loopback/
-# portmap), address, pod subnet, root folders and cgroup root, and a kubelet with the node's
-# own client certificate. The images are loaded, never pulled. Sourced by cluster/lib/cluster.sh.
+# The real nodes, the control-plane node `master` and the workers: per node its own containerd
+# (v2, runc, CNI bridge/host-local/loopback/portmap), address, pod subnet, root folders and
+# cgroup root, and a kubelet with the node's own client certificate. The images are loaded, never pulled. Sourced by cluster/lib/cluster.sh.
 
 CNI_BIN_DIR=/usr/lib/cni
 

@@ -58,6 +58,7 @@ extendedKeyUsage=serverAuth"
   client_identity scheduler system:kube-scheduler
   client_identity kube-proxy system:kube-proxy
   client_identity coredns mehdb-cluster:coredns
+  client_identity netpol-enforcer mehdb-cluster:netpol-enforcer
   for n in "${NODES[@]}"; do client_identity "$n" "system:node:$n" system:nodes; done
   openssl req -x509 -newkey rsa:2048 -nodes -days "$PKI_DAYS" -subj "/CN=$CLUSTER_NAME-front-proxy-ca" \
     -keyout "$d/front-proxy-ca.key" -out "$d/front-proxy-ca.crt" 2>/dev/null

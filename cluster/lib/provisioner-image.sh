@@ -9,14 +9,12 @@
 # installed versions are kept beside the image. Needs debootstrap, buildah and skopeo (Debian).
 # Sourced by cluster/lib/cluster.sh.
 
-# Set by build_provisioner_image: the archive's path, its kind (oci-archive, the containers
-# transport: `ctr images import`, `podman load` and skopeo read it), the two as one skopeo/podman
-# reference, the image's repo:tag (also the archive's ref.name) and manifest digest (kept by
-# `skopeo copy` to a registry), and the file of the installed Debian package versions.
-NFS_PROVISIONER_IMAGE_ARCHIVE="" NFS_PROVISIONER_IMAGE_KIND="" NFS_PROVISIONER_IMAGE_REF=""
-NFS_PROVISIONER_IMAGE_NAME="" NFS_PROVISIONER_IMAGE_DIGEST="" NFS_PROVISIONER_IMAGE_PACKAGES=""
-export NFS_PROVISIONER_IMAGE_ARCHIVE NFS_PROVISIONER_IMAGE_KIND NFS_PROVISIONER_IMAGE_REF \
-  NFS_PROVISIONER_IMAGE_NAME NFS_PROVISIONER_IMAGE_DIGEST NFS_PROVISIONER_IMAGE_PACKAGES
+# Set by build_provisioner_image: the image as a containers-transport reference
+# (`oci-archive:<cache folder>/image.tar`, which skopeo, `podman load` and `ctr images import`
+# read). Beside the archive: its manifest digest (`digest`, kept by `skopeo copy` to a registry)
+# and the installed Debian package versions (`packages.txt`).
+NFS_PROVISIONER_IMAGE_REF=""
+export NFS_PROVISIONER_IMAGE_REF
 
 # What the provisioner runs (pkg/server/server.go, pkg/volume/provision.go): rpcinfo and rpcbind
 # (rpcbind), rpc.statd (nfs-common), dbus-daemon (dbus), ganesha.nfsd and its VFS FSAL,
@@ -110,21 +108,17 @@ provisioner_image_build() {
   rm -rf "$dir/storage" "$CONTAINERS_STORAGE_CONF"
 }
 
-# build_provisioner_image: sets the NFS_PROVISIONER_IMAGE_* variables above, building the image
-# when the cache lacks it (one builder per cache folder at a time, as build_module).
+# build_provisioner_image: sets NFS_PROVISIONER_IMAGE_REF, building the image when the cache
+# lacks it (one builder per cache folder at a time, as build_module).
 build_provisioner_image() {
   [[ -n $NFS_PROVISIONER_BIN ]] || build_nfs_provisioner
-  local suite key dir name lock_fd start mirror security
+  local suite key dir name start mirror security
   suite=$(provisioner_image_suite) || die "cannot tell the Debian release of this host"
   key=$(provisioner_image_key "$suite")
   dir=$CACHE_ROOT/$key
   name=$PROVISIONER_IMAGE_REPO:${NFS_PROVISIONER_COMMIT:0:7}-${key##*-}
   mkdir -p "$CACHE_ROOT"
-  exec {lock_fd}>"$CACHE_ROOT/$key.lock"
-  if ! flock -n "$lock_fd"; then
-    log "provisioner image: another run is building $dir; waiting (at most 20 min)"
-    flock -w 1200 "$lock_fd" || die "timed out waiting for the lock on $dir"
-  fi
+  lock_cache_folder "$key" "provisioner image"
   if [[ -f $dir/complete ]]; then
     log "provisioner image: cached in $dir"
   else
@@ -139,12 +133,9 @@ build_provisioner_image() {
       provisioner_image_build "$dir" "$suite" "$mirror" "$security" "$name"
     skopeo inspect --format '{{.Digest}}' "oci-archive:$dir/image.tar" >"$dir/digest" \
       || die "skopeo cannot read the provisioner image archive $dir/image.tar"
-    echo "$name" >"$dir/name"
     date -u +%FT%TZ >"$dir/complete"
     log "provisioner image: built in $(( $(date +%s) - start ))s ($(du -h "$dir/image.tar" | cut -f1) archive)"
   fi
-  exec {lock_fd}>&-
-  NFS_PROVISIONER_IMAGE_ARCHIVE=$dir/image.tar NFS_PROVISIONER_IMAGE_KIND=oci-archive
-  NFS_PROVISIONER_IMAGE_REF=oci-archive:$dir/image.tar NFS_PROVISIONER_IMAGE_PACKAGES=$dir/packages.txt
-  NFS_PROVISIONER_IMAGE_NAME=$(<"$dir/name") NFS_PROVISIONER_IMAGE_DIGEST=$(<"$dir/digest")
+  unlock_cache_folder
+  NFS_PROVISIONER_IMAGE_REF=oci-archive:$dir/image.tar
 }

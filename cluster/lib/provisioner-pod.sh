@@ -6,14 +6,13 @@
 # with the Deployment's own args, env, probes, security context, ServiceAccount and RBAC.
 # Sourced by cluster/lib/cluster.sh.
 
-# read_provisioner_spec MANIFEST_DIR: PROV_NS, PROV_IMAGE and PROV_HOSTPATH from the provisioner
+# read_provisioner_spec MANIFEST_DIR: PROV_IMAGE and PROV_HOSTPATH from the provisioner
 # Deployment of the manifests (cluster/lib/provisioner-spec.js).
 read_provisioner_spec() {
   local key value
-  PROV_NS="" PROV_IMAGE="" PROV_HOSTPATH=""
+  PROV_IMAGE="" PROV_HOSTPATH=""
   while read -r key value; do
     case $key in
-      namespace) PROV_NS=$value ;;
       image) PROV_IMAGE=$value ;;
       hostpath) PROV_HOSTPATH=$value ;;
     esac

@@ -2,7 +2,6 @@
 // provisioner-spec.js DIR: reads the NFS provisioner Deployment from the manifests in DIR
 // (the one whose container runs `-provisioner=...`) and prints what the test cluster prepares
 // for its pod, one item per line:
-//   namespace <ns>
 //   image <reference>    (served by the cluster's registry under that very name)
 //   hostpath <path>      (the node folder the pod exports, bound to the run's export folder)
 'use strict';
@@ -31,8 +30,7 @@ function main() {
   const exportMount = (container.volumeMounts ?? []).find((m) => m.mountPath === '/export');
   const exportVolume = (pod.volumes ?? []).find((v) => v.name === exportMount?.name);
   if (!exportVolume?.hostPath) throw new Error(`the provisioner Deployment in ${dir} mounts no hostPath volume on /export`);
-  console.log([`namespace ${obj.metadata.namespace ?? 'default'}`, `image ${container.image}`,
-    `hostpath ${exportVolume.hostPath.path}`].join('\n'));
+  console.log([`image ${container.image}`, `hostpath ${exportVolume.hostPath.path}`].join('\n'));
 }
 
 main();

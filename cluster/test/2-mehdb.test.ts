@@ -213,7 +213,7 @@ test('kubectl delete pod of the leader: a follower takes the Lease at once, writ
     `${(longestAckGap(writes) / 1000).toFixed(1)} s (${nameOf(old)} -> ${after.holder}; epoch ${before.epoch} -> ${after.epoch}, leaseTransitions ${before.transitions} -> ${after.transitions})`);
   assert.ok(after.epoch > before.epoch && after.transitions > before.transitions, `${leaseText(before)} -> ${leaseText(after)}`);
   const back = await readyPod(NS, nameOf(old), 180_000, old.metadata!.uid);
-  figure('kubectl delete pod <leader> until that pod is Ready again', `${((Date.now() - start) / 1000).toFixed(1)} s`);
+  figure('kubectl delete pod <leader> until that pod is Ready again', secondsSince(start));
   assert.equal((await volumeOf(`data-${nameOf(old)}`)).metadata!.name, claimBefore, 'same volume');
   await waitFor(`${nameOf(old)} a follower`, 30_000, async () => (await status(ip(back))) === 'follower');
   await caughtUp(ip(back), [...written, 'after-delete'], 60_000);

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { STATE, core, figure, isReady, kubectl, run, waitFor } from './harness';
+import { STATE, core, figure, isReady, kubectl, run, secondsSince, waitFor } from './harness';
 import { nfsUrl } from './provisioner';
 import { caughtUp, keys, leaderPod, longestAckGap, put, readyPod, startWriteProbe, status, writeKeys } from './mehdb-api';
 import { LEASE, NS, VOTERS, deleteStatefulSetAndClaims, leaseText, mehdbPods, readLease } from './statefulset';
@@ -32,7 +32,7 @@ test(`scale to 2 and back to 3: the two left keep acknowledging writes, and mehd
   const ready = (Date.now() - start) / 1000;
   await caughtUp(ip(pod), want, 60_000);
   figure(`scale back to 3 until mehdb-2 holds all ${want.length} keys (${CATCH_UP_KEYS} written while it was gone)`,
-    `${((Date.now() - start) / 1000).toFixed(1)} s (Ready after ${ready.toFixed(1)} s)`);
+    `${secondsSince(start)} (Ready after ${ready.toFixed(1)} s)`);
   assert.equal(await status(ip(pod)), 'follower');
   const nodes = new Set((await mehdbPods()).map((p) => p.spec!.nodeName));
   assert.equal(nodes.size, 3, 'three pods on three distinct nodes');

@@ -11,9 +11,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import {
-  DNS_ADDR, MANIFESTS, STATE, applyManifests, apps, containerPid, core, fault, figure, isReady, kubectl, nodeReady, run, waitFor,
+  DNS_ADDR, MANIFESTS, STATE, applyManifests, apps, containerPid, core, fault, figure, isReady, kubectl, nodeReady, run, secondsSince, waitFor,
 } from './harness';
-import { Target, dnsName, reach as reachFrom, startClientPod, tcp as tcpTarget, web as webTarget } from './reach';
+import { Target, dnsName, reach as reachFrom, startClientPod, tcp, web as webTarget } from './reach';
 import { PORT, readyPod } from './mehdb-api';
 import { NS } from './statefulset';
 
@@ -22,7 +22,7 @@ const ip = (pod: k8s.V1Pod) => pod.status!.podIP!;
 const API_ADDR = '10.99.0.2:6443';
 const PROBE_POD = 'fault-probe';
 
-const tcp = (addr: string) => tcpTarget(addr);
+/** GET /status of the datastore on `host`. */
 const web = (host: string) => webTarget(host, PORT, '/status');
 const clusterName = dnsName(DNS_ADDR, 'kubernetes.default.svc.cluster.local');
 const reach = (pod: string | undefined, targets: Target[]) => reachFrom(pod ? { namespace: NS, pod } : undefined, targets);
@@ -109,15 +109,15 @@ test('power cut of mehdb-1\'s node: all its processes die at once, it goes NotRe
   await assert.rejects(fault('power-cut', node), /no power already/);
 
   await waitFor(`${node} NotReady`, 120_000, async () => (await nodeReady(node)) !== 'True');
-  figure('power cut until the node is NotReady', `${((Date.now() - cut) / 1000).toFixed(1)} s`);
+  figure('power cut until the node is NotReady', secondsSince(cut));
   await waitFor('mehdb-1 marked not Ready by the control plane', 60_000, async () =>
     !isReady(await core.readNamespacedPod({ namespace: NS, name: 'mehdb-1' })));
   const on = Date.now();
   await fault('power-on', node);
   await waitFor(`${node} Ready`, 120_000, async () => (await nodeReady(node)) === 'True');
-  figure('power on until the node is Ready', `${((Date.now() - on) / 1000).toFixed(1)} s`);
+  figure('power on until the node is Ready', secondsSince(on));
   const back = await readyPod(NS, 'mehdb-1', 180_000);
-  figure('power on until mehdb-1 is Running and Ready', `${((Date.now() - on) / 1000).toFixed(1)} s`);
+  figure('power on until mehdb-1 is Running and Ready', secondsSince(on));
   assert.equal(back.metadata!.uid, mehdb1.metadata!.uid, 'the same pod, started again by its kubelet');
   assert.equal(back.spec!.nodeName, node);
   assert.deepEqual(await reach(undefined, [web(ip(back))]), ['http 200'], 'mehdb-1 answers on its address');
